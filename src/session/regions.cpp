@@ -1,0 +1,1 @@
+#include "extpack/session/regions.hpp"

@@ -1,0 +1,1 @@
+#include "extpack/shm/allocator.hpp"

@@ -1,0 +1,1 @@
+#include "extpack/txn/account_locks.hpp"

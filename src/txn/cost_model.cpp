@@ -1,0 +1,1 @@
+#include "extpack/txn/cost_model.hpp"

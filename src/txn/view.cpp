@@ -1,0 +1,1 @@
+#include "extpack/txn/view.hpp"
