@@ -1,0 +1,90 @@
+// End to end: extpack-demo starts extpack-pack and agave-sim as two processes over a
+// seed-mode session; the run must end with every transaction accounted for (included,
+// dropped with a counted reason, or still queued at shutdown) and zero allocations
+// outstanding in the shared allocator.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testutil.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+struct DemoRun {
+  int exit_code = -1;
+  json summary;
+};
+
+DemoRun run_demo(const std::string& tag, const std::string& args) {
+  const fs::path out = fs::temp_directory_path() / fmt::format("extpack-e2e-{}-{}", tag, getpid());
+  fs::remove_all(out);
+  fs::create_directories(out);
+  const fs::path summary = out / "summary.json";
+  const std::string cmd = fmt::format(
+      "{}/extpack-demo --quiet --session-dir /dev/shm/extpack-e2e-{}-{} --work-dir {} "
+      "--summary-out {} {} > {} 2>&1",
+      EXTPACK_BIN_DIR, tag, getpid(), (out / "work").string(), summary.string(), args,
+      (out / "demo.log").string());
+  DemoRun r;
+  int status = std::system(cmd.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(summary);
+  if (in) r.summary = json::parse(in, nullptr, false);
+  if (r.exit_code != 0) {
+    std::ifstream log(out / "demo.log");
+    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    ADD_FAILURE() << "extpack-demo " << args << " exited " << r.exit_code << ":\n" << text;
+  }
+  return r;
+}
+
+std::uint64_t count_lines(const fs::path& file) {
+  std::uint64_t n = 0;
+  for (const auto& line : extpack::test::read_lines(file)) n += line.empty() ? 0 : 1;
+  return n;
+}
+
+void expect_clean(const DemoRun& r) {
+  ASSERT_TRUE(r.summary.is_object()) << "no summary written";
+  EXPECT_EQ(r.summary.value("outstanding_allocations", 1ull), 0u);
+  EXPECT_TRUE(r.summary.value("accounted", false));
+  EXPECT_EQ(r.summary.value("sim_exit", std::string()), "exit 0");
+  EXPECT_EQ(r.summary.value("pack_exit", std::string()), "exit 0");
+  const auto received = r.summary.value("received", 0ull);
+  const auto included = r.summary.value("included", 0ull);
+  const auto dropped = r.summary.value("dropped_total", 0ull);
+  EXPECT_EQ(received, included + dropped);
+  EXPECT_EQ(r.summary.value("sim_included", 0ull), included)
+      << "pack and the simulator disagree on what was included";
+}
+
+TEST(EndToEnd, BuiltInGeneratorIncludesTransactionsWithoutLeaks) {
+  auto r = run_demo("gen", "--slots 12 --slot-ms 200 --leader-every 8 --tx-per-slot 1500");
+  ASSERT_EQ(r.exit_code, 0);
+  expect_clean(r);
+  EXPECT_GT(r.summary.value("included", 0ull), 1000u);
+  EXPECT_GT(r.summary.value("fees_lamports", 0ull), 0u);
+}
+
+TEST(EndToEnd, EveryMainnetTransactionIsAccountedFor) {
+  const fs::path file = extpack::test::shared_data_dir() / "mainnet-transactions.txt";
+  ASSERT_TRUE(fs::exists(file)) << file;
+  auto r = run_demo("mainnet", fmt::format("--input {} --slots 16 --slot-ms 200 --leader-every 8 "
+                                           "--tx-per-slot 1000",
+                                           file.string()));
+  ASSERT_EQ(r.exit_code, 0);
+  expect_clean(r);
+  EXPECT_EQ(r.summary.value("fed", 0ull), count_lines(file));
+  EXPECT_GT(r.summary.value("included", 0ull), 0u);
+}
+
+}  // namespace
