@@ -40,43 +40,66 @@ Result<void> SessionConfig::validate() const {
   return {};
 }
 
+ClientLogon to_logon(const SessionConfig& cfg) {
+  using namespace abi;
+  return ClientLogon{
+      cfg.num_workers,
+      cfg.allocator_size,
+      cfg.allocator_handles,
+      queue_file_size<TpuToPackMessage>(cfg.tpu_to_pack_capacity),
+      queue_file_size<ProgressMessage>(cfg.progress_tracker_capacity),
+      queue_file_size<PackToWorkerMessage>(cfg.pack_to_worker_capacity),
+      queue_file_size<WorkerToPackMessage>(cfg.worker_to_pack_capacity),
+  };
+}
+
 Result<void> initialize_regions(const SessionFds& fds, const SessionConfig& cfg) {
   if (auto r = cfg.validate(); !r) return r;
-  if (fds.pack_to_worker.size() != cfg.num_workers ||
-      fds.worker_to_pack.size() != cfg.num_workers) {
-    return make_error("session has {}/{} worker queue files for {} workers",
-                      fds.pack_to_worker.size(), fds.worker_to_pack.size(), cfg.num_workers);
+  return initialize_regions(fds, to_logon(cfg));
+}
+
+Result<void> initialize_regions(const SessionFds& fds, const ClientLogon& logon) {
+  if (logon.worker_count < 1 || logon.worker_count > MAX_WORKERS) {
+    return make_error("Worker count; count={}", logon.worker_count);
+  }
+  if (logon.allocator_handles < 1 || logon.allocator_handles > MAX_ALLOCATOR_HANDLES) {
+    return make_error("Allocator handles; count={}", logon.allocator_handles);
+  }
+  const auto workers = static_cast<std::uint32_t>(logon.worker_count);
+  if (fds.pack_to_worker.size() != workers || fds.worker_to_pack.size() != workers) {
+    return make_error("Io; err=session has {}/{} worker queue files for {} workers",
+                      fds.pack_to_worker.size(), fds.worker_to_pack.size(), workers);
   }
   // The creating handle is dropped at once; everyone joins with their own id later.
-  auto alloc = shm::Allocator::create(fds.allocator.get(), cfg.allocator_size,
-                                      cfg.allocator_num_workers(), shm::AGAVE_SLAB_SIZE,
-                                      tpu_allocator_id());
-  if (!alloc) return make_error("allocator: {}", alloc.error().message);
+  const auto ids = static_cast<std::uint32_t>(1 + logon.worker_count + logon.allocator_handles);
+  auto alloc = shm::Allocator::create(fds.allocator.get(), logon.allocator_size, ids,
+                                      shm::AGAVE_SLAB_SIZE, tpu_allocator_id());
+  if (!alloc) return make_error("Rts alloc; err={}", alloc.error().message);
 
   using namespace abi;
-  if (auto q = shm::Producer<TpuToPackMessage>::create(
-          fds.tpu_to_pack.get(), queue_file_size<TpuToPackMessage>(cfg.tpu_to_pack_capacity));
+  auto shaq = [](const char* name, const Error& e) {
+    return make_error("Shaq; err={}: {}", name, e.message);
+  };
+  if (auto q = shm::Producer<TpuToPackMessage>::create(fds.tpu_to_pack.get(),
+                                                       logon.tpu_to_pack_size);
       !q) {
-    return make_error("tpu_to_pack: {}", q.error().message);
+    return shaq("tpu_to_pack", q.error());
   }
-  if (auto q = shm::Producer<ProgressMessage>::create(
-          fds.progress_tracker.get(),
-          queue_file_size<ProgressMessage>(cfg.progress_tracker_capacity));
+  if (auto q = shm::Producer<ProgressMessage>::create(fds.progress_tracker.get(),
+                                                      logon.progress_tracker_size);
       !q) {
-    return make_error("progress_tracker: {}", q.error().message);
+    return shaq("progress_tracker", q.error());
   }
-  for (std::uint32_t i = 0; i < cfg.num_workers; ++i) {
-    if (auto q = shm::Consumer<PackToWorkerMessage>::create(
-            fds.pack_to_worker[i].get(),
-            queue_file_size<PackToWorkerMessage>(cfg.pack_to_worker_capacity));
+  for (std::uint32_t i = 0; i < workers; ++i) {
+    if (auto q = shm::Consumer<PackToWorkerMessage>::create(fds.pack_to_worker[i].get(),
+                                                            logon.pack_to_worker_size);
         !q) {
-      return make_error("pack_to_worker[{}]: {}", i, q.error().message);
+      return shaq("pack_to_worker", q.error());
     }
-    if (auto q = shm::Producer<WorkerToPackMessage>::create(
-            fds.worker_to_pack[i].get(),
-            queue_file_size<WorkerToPackMessage>(cfg.worker_to_pack_capacity));
+    if (auto q = shm::Producer<WorkerToPackMessage>::create(fds.worker_to_pack[i].get(),
+                                                            logon.worker_to_pack_size);
         !q) {
-      return make_error("worker_to_pack[{}]: {}", i, q.error().message);
+      return shaq("worker_to_pack", q.error());
     }
   }
   return {};

@@ -14,7 +14,9 @@
 namespace {
 
 namespace fs = std::filesystem;
-using namespace extpack;
+namespace abi = extpack::abi;
+namespace session = extpack::session;
+namespace shm = extpack::shm;
 
 fs::path temp_session_dir(const char* tag) {
   return fs::path("/dev/shm") / fmt::format("extpack-test-{}-{}", tag, ::getpid());

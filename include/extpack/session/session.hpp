@@ -8,6 +8,7 @@
 //   1 + W + k    pack handle k, k < H
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -47,6 +48,24 @@ struct SessionConfig {
   }
 };
 
+/// The shape of a session as the 3.1 handshake's ClientLogon states it (repr(C), 7 x u64,
+/// 56 bytes): queue sizes are file sizes in bytes, used verbatim; each queue's capacity is
+/// what shaq derives from its size (rounded down to a power of two).
+struct ClientLogon {
+  std::uint64_t worker_count;
+  std::uint64_t allocator_size;
+  std::uint64_t allocator_handles;
+  std::uint64_t tpu_to_pack_size;
+  std::uint64_t progress_tracker_size;
+  std::uint64_t pack_to_worker_size;
+  std::uint64_t worker_to_pack_size;
+};
+static_assert(sizeof(ClientLogon) == 56);
+static_assert(offsetof(ClientLogon, worker_to_pack_size) == 48);
+
+/// The logon that describes `cfg` (queue files of exactly the minimum size).
+ClientLogon to_logon(const SessionConfig& cfg);
+
 /// The descriptors of one session, in handshake order.
 struct SessionFds {
   shm::UniqueFd allocator;
@@ -59,7 +78,11 @@ struct SessionFds {
   }
 };
 
-/// Creates the allocator and every queue in the given (empty) descriptors.
+/// Creates the allocator (1 + W + H worker ids, 2 MiB slabs) and every queue in the given
+/// empty descriptors, as the 3.1 handshake server does. Errors read like the Rust server's
+/// failure reasons ("Worker count; count=0", "Rts alloc; err=...", "Shaq; err=...").
+Result<void> initialize_regions(const SessionFds& fds, const ClientLogon& logon);
+/// Same, for a validated SessionConfig.
 Result<void> initialize_regions(const SessionFds& fds, const SessionConfig& cfg);
 
 /// Pack's side: consumer of tpu_to_pack, progress_tracker and worker_to_pack[i],
