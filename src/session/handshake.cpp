@@ -192,28 +192,33 @@ Result<AcceptedSession> HandshakeServer::accept(std::chrono::milliseconds wait) 
   if (ready == 0) return make_error("no client within {} ms", wait.count());
   if (ready < 0) return make_error("poll on {} failed: {}", path_.string(), std::strerror(errno));
   shm::UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (!conn.valid()) return make_error("accept on {} failed: {}", path_.string(), std::strerror(errno));
+  if (!conn.valid()) {
+    return make_error("accept on {} failed: {}", path_.string(), std::strerror(errno));
+  }
+  return serve(conn.get());
+}
 
-  auto buf = read_logon(conn.get());
+Result<AcceptedSession> HandshakeServer::serve(int connection) {
+  auto buf = read_logon(connection);
   if (!buf) {
-    send_failure(conn.get(), buf.error().message);
+    send_failure(connection, buf.error().message);
     return buf.error();
   }
   auto logon = decode_logon(*buf);
   if (!logon) {
-    send_failure(conn.get(), logon.error().message);
+    send_failure(connection, logon.error().message);
     return logon.error();
   }
   auto fds = make_memfds(static_cast<std::uint32_t>(logon->worker_count));
   if (!fds) {
-    send_failure(conn.get(), fds.error().message);
+    send_failure(connection, fds.error().message);
     return fds.error();
   }
   if (auto r = initialize_regions(*fds, *logon); !r) {
-    send_failure(conn.get(), r.error().message);
+    send_failure(connection, r.error().message);
     return r.error();
   }
-  if (auto r = send_success(conn.get(), *fds); !r) return r.error();
+  if (auto r = send_success(connection, *fds); !r) return r.error();
   return AcceptedSession{*logon, std::move(*fds)};
 }
 

@@ -64,6 +64,9 @@ public:
 
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
+  /// Runs the server half of the handshake on an already accepted connection.
+  static Result<AcceptedSession> serve(int connection);
+
 private:
   shm::UniqueFd fd_;
   std::filesystem::path path_;
