@@ -10,5 +10,8 @@ if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
 ninja -C "$build" >/dev/null
-suites=("$build"/bin/bench_*)
+suites=()
+for b in "$build"/bin/*bench*; do
+  case $(basename "$b") in extpack-bench-report) ;; *) suites+=("$b") ;; esac
+done
 exec "$build/bin/extpack-bench-report" --out "$root/docs/PERFORMANCE.md" "$@" "${suites[@]}"

@@ -82,7 +82,7 @@ for stage in $stages; do
       if build "$out/fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
         -DEXTPACK_BUILD_FUZZ=ON -DEXTPACK_SANITIZE=address -DEXTPACK_BUILD_TESTS=OFF \
         -DEXTPACK_BUILD_BENCH=OFF; then
-        for f in "$out"/fuzz/bin/fuzz_*; do
+        for f in "$out"/fuzz/bin/*fuzz*; do
           [ -x "$f" ] || continue
           name=$(basename "$f")
           corpus="$out/fuzz/corpus/$name"
