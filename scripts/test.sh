@@ -88,7 +88,7 @@ for stage in $stages; do
           corpus="$out/fuzz/corpus/$name"
           mkdir -p "$corpus"
           seeds=()
-          for d in "$root"/fuzz/*/corpus/"$name" "$out"/fuzz/seeds/"$name"; do
+          for d in "$root"/fuzz/*/corpus/"$name" "$out"/fuzz/fuzz/*/corpus/"$name"; do
             [ -d "$d" ] && seeds+=("$d")
           done
           echo "--- $name: ${fuzz_seconds}s"

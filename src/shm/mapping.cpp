@@ -37,7 +37,8 @@ Result<Mapping> Mapping::map(int fd, std::size_t size) {
 
 Result<std::size_t> file_size(int fd) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return make_error("fstat of fd {} failed: {}", fd, std::strerror(errno));
+  if (::fstat(fd, &st) != 0)
+    return make_error("fstat of fd {} failed: {}", fd, std::strerror(errno));
   if (st.st_size < 0) return make_error("fd {} reports a negative size", fd);
   return static_cast<std::size_t>(st.st_size);
 }
@@ -53,4 +54,4 @@ Result<UniqueFd> memfd(const char* name) {
   return UniqueFd(fd);
 }
 
-}  // namespace extpack::shm
+} // namespace extpack::shm

@@ -43,6 +43,31 @@ inline int run_in_child(const std::function<int()>& body) {
   return -3;
 }
 
+/// Starts `body` in a forked child and returns its pid at once; see wait_child().
+inline pid_t start_child(const std::function<int()>& body) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int rc = 1;
+    try {
+      rc = body();
+    } catch (...) {
+      rc = 99;
+    }
+    ::_exit(rc);
+  }
+  return pid;
+}
+
+/// The exit code of a child from start_child(), or 128 + signal.
+inline int wait_child(pid_t pid) {
+  if (pid < 0) return -1;
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -2;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -3;
+}
+
 /// Bytes of a pipe, for sending small values between parent and child.
 struct Pipe {
   int r = -1;
@@ -75,4 +100,4 @@ struct Pipe {
   }
 };
 
-}  // namespace extpack::shm::test
+} // namespace extpack::shm::test

@@ -37,29 +37,32 @@ struct TxRef {
 };
 
 enum class EntryState : std::uint8_t {
-  Free = 0,    ///< slot in the pool is unused
-  Unresolved,  ///< waiting for a RESOLVE batch (v0 with address-table lookups)
-  Resolving,   ///< in a RESOLVE batch on a worker
-  Ready,       ///< all accounts known, waiting to be scheduled
-  InFlight,    ///< in an execution batch on a worker; holds account locks
+  Free = 0,   ///< slot in the pool is unused
+  Unresolved, ///< waiting for a RESOLVE batch (v0 with address-table lookups)
+  Resolving,  ///< in a RESOLVE batch on a worker
+  Ready,      ///< all accounts known, waiting to be scheduled
+  InFlight,   ///< in an execution batch on a worker; holds account locks
 };
 
 struct TxEntry {
   TxRef ref;
-  std::uint64_t priority = 0;  ///< reward * 1e6 / (cost + 1), as Agave computes it
-  std::uint64_t reward = 0;    ///< leader's share of the fees, lamports
-  std::uint64_t cost = 0;      ///< cost-model estimate (requested CUs), cost units
-  std::uint64_t seq = 0;       ///< arrival order, assigned by the container
+  std::uint64_t priority = 0; ///< reward * 1e6 / (cost + 1), as Agave computes it
+  std::uint64_t reward = 0;   ///< leader's share of the fees, lamports
+  std::uint64_t cost = 0;     ///< cost-model estimate (requested CUs), cost units
+  std::uint64_t seq = 0;      ///< arrival order, assigned by the container
+  std::uint64_t rank = 0;     ///< the policy's ordering key (higher is scheduled first)
   std::uint64_t min_alt_deactivation_slot = NO_SLOT;
-  std::uint64_t scheduled_slot = NO_SLOT;  ///< slot whose budget holds this entry's cost
+  std::uint64_t scheduled_slot = NO_SLOT; ///< slot whose budget holds this entry's cost
   txn::Signature signature{};
-  std::uint64_t writable_mask = 0;  ///< bit i set: accounts[i] is write-locked
+  std::uint64_t writable_mask = 0; ///< bit i set: accounts[i] is write-locked
   std::array<AccountId, txn::MAX_TX_ACCOUNT_LOCKS> accounts{};
   std::uint8_t num_accounts = 0;
+  std::uint16_t loaded_writable = 0; ///< address-table keys a RESOLVE must return, writable
+  std::uint16_t loaded_readonly = 0; ///< ... and readonly
   EntryState state = EntryState::Free;
-  bool vote = false;          ///< simple vote: counts against the vote CU limit
-  std::uint8_t attempts = 0;  ///< times sent for execution or resolution and returned unfinished
-  std::uint32_t worker = 0;   ///< worker it is in flight on (valid while InFlight/Resolving)
+  bool vote = false;         ///< simple vote: counts against the vote CU limit
+  std::uint8_t attempts = 0; ///< times sent for execution or resolution and returned unfinished
+  std::uint32_t worker = 0;  ///< worker it is in flight on (valid while InFlight/Resolving)
 
   [[nodiscard]] bool writable(std::size_t i) const { return (writable_mask >> i) & 1u; }
 };
@@ -96,4 +99,4 @@ struct DroppedTx {
   std::uint8_t detail = 0;
 };
 
-}  // namespace extpack::sched
+} // namespace extpack::sched

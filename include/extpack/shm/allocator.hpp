@@ -7,9 +7,22 @@
 // owner. Freeing memory owned by another id pushes it on the slab's remote-free stack; the
 // owner makes it reusable with clean_remote_free_lists(). Offsets are byte offsets from the
 // start of the file and mean the same in every process.
+//
+// Pointers do not: every handle maps the file on its own, so two handles — even in one
+// process — see the same slot at different addresses. Pass offsets between handles and turn
+// them into pointers with the receiving handle's ptr_from_offset(); free() ignores (and
+// counts) a pointer that is not inside its own handle's mapping.
+//
+// Differences from the Rust crate that no reader of the file can observe: a slab that this
+// handle returned and takes back for the same size class keeps its (valid, full) free stack
+// instead of rewriting it (see take_slab() in allocator.cpp); indices read from the file are
+// range-checked; remote-free chains are cut at the number of allocated slots.
+// Known gap shared with rts-alloc 0.2.0: the global free list has no ABA tag (allocator.cpp).
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -32,6 +45,90 @@ inline constexpr std::uint32_t ALLOC_NULL_U32 = 0xFFFF'FFFFu;
 inline constexpr std::uint16_t ALLOC_NULL_U16 = 0xFFFFu;
 /// Slab size Agave's handshake uses (bytes).
 inline constexpr std::uint32_t AGAVE_SLAB_SIZE = 2u * 1024 * 1024;
+
+// ---- Raw file layout (protocol-3.1.md §4.2) -------------------------------------------
+// These structs are placed over the mapped file. Atomics are lock-free and have the size
+// and representation of the plain integer, so they match Rust's AtomicU32/AtomicUsize.
+
+/// File header at offset 0 (size 128, align 64).
+struct AllocHeader {
+  std::uint64_t magic;
+  std::uint32_t version;
+  std::uint32_t num_workers;
+  std::uint32_t num_slabs;
+  std::uint32_t slab_size;
+  std::uint32_t free_list_elements_offset;
+  std::uint32_t slab_shared_meta_offset;
+  std::uint32_t slab_free_stacks_offset;
+  std::uint32_t slabs_offset;
+  /// Head slab of the global free list (a Treiber stack, no ABA tag), NULL_U32 if empty.
+  alignas(64) std::atomic<std::uint32_t> global_free_list_head;
+};
+
+/// Heads of one worker's partial and full slab lists for one size class.
+struct AllocListHeads {
+  std::atomic<std::uint32_t> partial;
+  std::atomic<std::uint32_t> full;
+};
+
+/// One per worker id at 128 + 64 * id (size 64).
+struct alignas(64) AllocWorkerHeads {
+  AllocListHeads heads[ALLOC_NUM_SIZE_CLASSES];
+};
+
+/// One per slab at free_list_elements_offset + 12 * slab (size 12, align 4).
+struct AllocListNode {
+  std::atomic<std::uint32_t> global_next;
+  std::atomic<std::uint32_t> worker_local_prev;
+  std::atomic<std::uint32_t> worker_local_next;
+};
+
+/// One per slab at slab_shared_meta_offset + 128 * slab (size 128, align 64).
+struct alignas(64) AllocSlabMeta {
+  std::atomic<std::uint32_t> assigned_worker; ///< NULL_U32 until first taken; not reset
+  std::atomic<std::uint64_t> size_class_index;
+  /// Head slot of the slab's remote-free stack (NULL_U16 if empty); each freed slot holds
+  /// the next slot index in its first two bytes.
+  alignas(64) std::atomic<std::uint16_t> remote_free_stack_head;
+};
+
+/// Free stack of a slab at slab_free_stacks_offset + slab * (4 + 2 * (slab_size / 256)):
+/// u16 top (free slots) @0, u16 capacity @2, u16 entries[slab_size / 256] @4. Owner-only.
+inline constexpr std::size_t ALLOC_FREE_STACK_ENTRIES_OFFSET = 4;
+
+static_assert(sizeof(AllocHeader) == 128 && alignof(AllocHeader) == 64);
+static_assert(offsetof(AllocHeader, magic) == 0);
+static_assert(offsetof(AllocHeader, version) == 8);
+static_assert(offsetof(AllocHeader, num_workers) == 12);
+static_assert(offsetof(AllocHeader, num_slabs) == 16);
+static_assert(offsetof(AllocHeader, slab_size) == 20);
+static_assert(offsetof(AllocHeader, free_list_elements_offset) == 24);
+static_assert(offsetof(AllocHeader, slab_shared_meta_offset) == 28);
+static_assert(offsetof(AllocHeader, slab_free_stacks_offset) == 32);
+static_assert(offsetof(AllocHeader, slabs_offset) == 36);
+static_assert(offsetof(AllocHeader, global_free_list_head) == 64);
+static_assert(sizeof(AllocWorkerHeads) == 64 && alignof(AllocWorkerHeads) == 64);
+static_assert(offsetof(AllocListHeads, partial) == 0 && offsetof(AllocListHeads, full) == 4);
+static_assert(sizeof(AllocListNode) == 12 && alignof(AllocListNode) == 4);
+static_assert(offsetof(AllocListNode, global_next) == 0);
+static_assert(offsetof(AllocListNode, worker_local_prev) == 4);
+static_assert(offsetof(AllocListNode, worker_local_next) == 8);
+static_assert(sizeof(AllocSlabMeta) == 128 && alignof(AllocSlabMeta) == 64);
+static_assert(offsetof(AllocSlabMeta, assigned_worker) == 0);
+static_assert(offsetof(AllocSlabMeta, size_class_index) == 8);
+static_assert(offsetof(AllocSlabMeta, remote_free_stack_head) == 64);
+static_assert(std::atomic<std::uint16_t>::is_always_lock_free &&
+              std::atomic<std::uint32_t>::is_always_lock_free &&
+              std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(sizeof(std::atomic<std::uint16_t>) == 2 && sizeof(std::atomic<std::uint32_t>) == 4 &&
+              sizeof(std::atomic<std::uint64_t>) == 8);
+
+/// Size class index for a request: 0..=256 -> 0 (256 B), 257..=512 -> 1, ... 2049..=4096 -> 4.
+/// Only meaningful for size <= ALLOC_MAX_SIZE.
+constexpr std::uint32_t alloc_size_class(std::uint32_t size) {
+  std::uint32_t v = (size == 0 ? 0u : size - 1u) | (ALLOC_MIN_SIZE - 1u);
+  return static_cast<std::uint32_t>(32 - std::countl_zero(v)) - 8u;
+}
 
 /// Where everything lives in an allocator file; recomputed and compared on join.
 struct AllocatorLayout {
@@ -56,6 +153,22 @@ struct WorkerUsage {
   std::uint64_t slabs = 0;
 };
 
+/// What one handle has seen, for operators (process-local, never shared).
+struct AllocatorStats {
+  std::uint64_t slabs_taken = 0;      ///< slabs popped from the global list
+  std::uint64_t slabs_returned = 0;   ///< empty slabs pushed back on the global list
+  std::uint64_t stack_resets = 0;     ///< takes that rewrote the whole free stack
+  std::uint64_t remote_frees = 0;     ///< frees pushed on another owner's remote stack
+  std::uint64_t remote_cleaned = 0;   ///< slots drained by clean_remote_free_lists()
+  std::uint64_t rejected_frees = 0;   ///< frees of pointers outside any valid slot, or
+                                      ///< into a slab whose free stack is already full
+  std::uint64_t corrupt_metadata = 0; ///< out-of-range indices read from the file
+};
+
+/// A handle on an rts-alloc file bound to one worker id.
+///
+/// Error messages start with the name of the matching rts-alloc 0.2.0 error variant
+/// ("InvalidHeader: ...", "InvalidFileSize: ...") so a handshake can report it as Rust does.
 class Allocator {
 public:
   Allocator() = default;
@@ -71,11 +184,12 @@ public:
   /// The caller guarantees no other live handle uses `worker_id`.
   static Result<Allocator> join(int fd, std::uint32_t worker_id);
 
-  /// Memory for `size` bytes (1..4096), or nullptr if the size is too large or no slab is
-  /// free. Never cleans remote frees by itself.
+  /// Memory for `size` bytes (0..4096; 0 gets a 256-byte slot as in rts-alloc), or nullptr
+  /// if the size is too large or no slab is free. Never cleans remote frees by itself.
   [[nodiscard]] void* allocate(std::uint32_t size);
   /// Frees memory that this allocator returned (to any handle). Local if this id owns the
-  /// slab, remote otherwise.
+  /// slab, remote otherwise. A pointer outside the slab area, or into a slab with a
+  /// nonsensical size class, is ignored and counted in stats().rejected_frees.
   void free(void* p);
   /// Drains the remote-free stacks of every slab this id owns.
   void clean_remote_free_lists();
@@ -92,7 +206,8 @@ public:
   [[nodiscard]] Result<void> check_region(std::uint64_t offset, std::uint64_t length) const;
 
   /// Allocations outstanding for `worker`, read from the shared file. Exact when no
-  /// handle is allocating or freeing concurrently.
+  /// handle is allocating or freeing concurrently. Walks are bounded, so a corrupt file
+  /// gives wrong numbers but never hangs or reads outside the mapping.
   [[nodiscard]] WorkerUsage usage(std::uint32_t worker) const;
   /// usage() for every worker id.
   [[nodiscard]] std::vector<WorkerUsage> usage_all() const;
@@ -101,11 +216,53 @@ public:
   [[nodiscard]] const AllocatorLayout& layout() const { return layout_; }
   [[nodiscard]] std::uint8_t* base() const { return map_.data(); }
   [[nodiscard]] bool valid() const { return map_.valid(); }
+  [[nodiscard]] const AllocatorStats& stats() const { return stats_; }
+  /// Head of the global free list as the file says now (NULL_U32 when empty).
+  [[nodiscard]] std::uint32_t global_free_head() const;
 
 private:
+  static Result<Allocator> bind(Mapping map, const AllocatorLayout& layout,
+                                std::uint32_t worker_id);
+
+  // Views of the mapped file.
+  [[nodiscard]] AllocSlabMeta& meta(std::uint32_t s) const { return metas_[s]; }
+  [[nodiscard]] AllocListNode& node(std::uint32_t s) const { return nodes_[s]; }
+  [[nodiscard]] std::uint16_t* stack(std::uint32_t s) const {
+    return reinterpret_cast<std::uint16_t*>(stacks_ + std::uint64_t{s} * stack_stride_);
+  }
+  [[nodiscard]] std::uint8_t* slab(std::uint32_t s) const {
+    return slabs_ + (std::uint64_t{s} << slab_shift_);
+  }
+  [[nodiscard]] std::uint32_t slots(std::uint32_t c) const { return layout_.slab_size >> (8 + c); }
+
+  // Slab movement (allocator.cpp).
+  std::uint32_t take_slab(std::uint32_t c);
+  bool local_free(std::uint32_t s, std::uint32_t c, std::uint32_t slot);
+  void remote_free(std::uint32_t s, std::uint32_t c, std::uint32_t slot);
+  std::uint32_t global_pop();
+  void global_push(std::uint32_t s);
+  void list_push(std::atomic<std::uint32_t>& head, std::uint32_t s);
+  void list_remove(std::atomic<std::uint32_t>& head, std::uint32_t s);
+  void drain_remote(std::uint32_t s, std::uint32_t c);
+
   Mapping map_;
   AllocatorLayout layout_{};
   std::uint32_t worker_id_ = 0;
+
+  // Cached from layout_ so the hot paths do no arithmetic on the header.
+  AllocHeader* header_ = nullptr;
+  AllocWorkerHeads* my_heads_ = nullptr;
+  AllocListNode* nodes_ = nullptr;
+  AllocSlabMeta* metas_ = nullptr;
+  std::uint8_t* stacks_ = nullptr;
+  std::uint8_t* slabs_ = nullptr;
+  std::uint64_t slab_area_ = 0; ///< num_slabs * slab_size
+  std::uint32_t stack_stride_ = 0;
+  std::uint32_t slab_shift_ = 0;
+  /// Per slab: 1 + size class if this handle returned the slab to the global list with a
+  /// full free stack of that class, else 0. See take_slab() for why.
+  std::vector<std::uint8_t> returned_full_;
+  AllocatorStats stats_{};
 };
 
-}  // namespace extpack::shm
+} // namespace extpack::shm

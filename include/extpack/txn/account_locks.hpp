@@ -14,9 +14,9 @@ namespace extpack::txn {
 
 enum class LockError : std::uint8_t {
   Ok = 0,
-  TooManyAccountLocks,  ///< more than MAX_TX_ACCOUNT_LOCKS keys
-  AccountLoadedTwice,   ///< a key twice (static/static or static/loaded or loaded/loaded)
-  LoadedCountMismatch,  ///< resolved keys do not match the lookups' index counts
+  TooManyAccountLocks, ///< more than MAX_TX_ACCOUNT_LOCKS keys
+  AccountLoadedTwice,  ///< a key twice (static/static or static/loaded or loaded/loaded)
+  LoadedCountMismatch, ///< resolved keys do not match the lookups' index counts
 };
 const char* to_string(LockError e);
 
@@ -41,4 +41,4 @@ struct AccountLocks {
                                               std::span<const Pubkey> loaded_readonly,
                                               AccountLocks& out);
 
-}  // namespace extpack::txn
+} // namespace extpack::txn

@@ -15,9 +15,9 @@ namespace extpack::txn {
 
 enum class AnalyzeStatus : std::uint8_t {
   Ok = 0,
-  ParseFailed,          ///< see parse_error
-  SanitizeFailed,       ///< see sanitize_error
-  ComputeBudgetFailed,  ///< see budget_error; the transaction can never execute
+  ParseFailed,         ///< see parse_error
+  SanitizeFailed,      ///< see sanitize_error
+  ComputeBudgetFailed, ///< see budget_error; the transaction can never execute
 };
 const char* to_string(AnalyzeStatus s);
 
@@ -30,11 +30,11 @@ struct Analysis {
   ComputeBudgetLimits budget;
   TransactionCost cost;
   FeeDetails fees;
-  std::uint64_t reward = 0;    ///< fees.leader_reward()
-  std::uint64_t priority = 0;  ///< calculate_priority(reward, cost.sum())
+  std::uint64_t reward = 0;   ///< fees.leader_reward()
+  std::uint64_t priority = 0; ///< calculate_priority(reward, cost.sum())
 };
 
 /// Fills `out`; returns out.status. On Ok, out.view refers into `bytes`.
 AnalyzeStatus analyze(std::span<const std::uint8_t> bytes, Analysis& out);
 
-}  // namespace extpack::txn
+} // namespace extpack::txn

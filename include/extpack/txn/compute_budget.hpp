@@ -4,12 +4,10 @@
 
 #include <cstdint>
 
+#include "extpack/txn/program_ids.hpp" // COMPUTE_BUDGET_PROGRAM_ID
 #include "extpack/txn/view.hpp"
 
 namespace extpack::txn {
-
-/// ComputeBudget111111111111111111111111111111
-extern const Pubkey COMPUTE_BUDGET_PROGRAM_ID;
 
 inline constexpr std::uint32_t MAX_COMPUTE_UNIT_LIMIT = 1'400'000;
 inline constexpr std::uint32_t DEFAULT_INSTRUCTION_COMPUTE_UNIT_LIMIT = 200'000;
@@ -29,8 +27,8 @@ enum class ComputeBudgetError : std::uint8_t {
 const char* to_string(ComputeBudgetError e);
 
 struct ComputeBudgetLimits {
-  std::uint32_t compute_unit_limit = 0;  ///< sanitized: requested or default, <= 1.4M
-  std::uint64_t compute_unit_price = 0;  ///< micro-lamports per CU
+  std::uint32_t compute_unit_limit = 0; ///< sanitized: requested or default, <= 1.4M
+  std::uint64_t compute_unit_price = 0; ///< micro-lamports per CU
   std::uint32_t loaded_accounts_bytes = MAX_LOADED_ACCOUNTS_DATA_SIZE_BYTES;
   std::uint32_t heap_bytes = MIN_HEAP_FRAME_BYTES;
   bool has_compute_unit_limit = false;
@@ -38,8 +36,11 @@ struct ComputeBudgetLimits {
   std::uint8_t error_instruction = 0;
 };
 
-/// Reads every compute-budget instruction of `tx`; the view must be sanitized.
+/// Reads every compute-budget instruction of `tx` (Agave's ComputeBudgetInstructionDetails and
+/// sanitize_and_convert_to_compute_budget_limits); the view must be sanitized. On an error the
+/// transaction can never execute: `out.compute_unit_limit` is then 0 and `error_instruction`
+/// names the offending instruction.
 [[nodiscard]] ComputeBudgetError parse_compute_budget(const TransactionView& tx,
                                                       ComputeBudgetLimits& out);
 
-}  // namespace extpack::txn
+} // namespace extpack::txn

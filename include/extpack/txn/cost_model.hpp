@@ -12,10 +12,10 @@ namespace extpack::txn {
 /// Cost-model constants (block_cost_limits.rs; COMPUTE_UNIT_TO_US_RATIO = 30).
 inline constexpr std::uint64_t SIGNATURE_COST = 720;
 inline constexpr std::uint64_t SECP256K1_VERIFY_COST = 6'690;
-inline constexpr std::uint64_t ED25519_VERIFY_COST = 2'400;  ///< verify_strict, active
+inline constexpr std::uint64_t ED25519_VERIFY_COST = 2'400; ///< verify_strict, active
 inline constexpr std::uint64_t SECP256R1_VERIFY_COST = 4'800;
 inline constexpr std::uint64_t WRITE_LOCK_UNITS = 300;
-inline constexpr std::uint64_t INSTRUCTION_DATA_BYTES_COST = 4;  ///< bytes per CU
+inline constexpr std::uint64_t INSTRUCTION_DATA_BYTES_COST = 4; ///< bytes per CU
 /// 8 CU per 32 KiB page of loaded account data.
 inline constexpr std::uint64_t LOADED_ACCOUNTS_DATA_COST_PER_PAGE = 8;
 inline constexpr std::uint64_t LOADED_ACCOUNTS_DATA_PAGE_BYTES = 32 * 1024;
@@ -38,7 +38,8 @@ struct TransactionCost {
   std::uint64_t programs_execution_cost = 0;
   std::uint64_t loaded_accounts_data_size_cost = 0;
   std::uint64_t allocated_accounts_data_size = 0;
-  /// Transaction signatures plus precompile signatures (they are charged fees too).
+  /// Signatures on the transaction itself. Precompile signatures are counted separately
+  /// below; the fee charges every one of them, the signature cost prices them differently.
   std::uint64_t num_transaction_signatures = 0;
   std::uint64_t num_secp256k1_signatures = 0;
   std::uint64_t num_ed25519_signatures = 0;
@@ -66,4 +67,4 @@ struct TransactionCost {
                                           std::uint64_t consumed_cus,
                                           std::uint64_t loaded_accounts_bytes);
 
-}  // namespace extpack::txn
+} // namespace extpack::txn

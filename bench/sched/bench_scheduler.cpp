@@ -1,0 +1,117 @@
+// Scheduler throughput: scheduling decisions per second with a deep backlog, and
+// ingest with eviction from a full container. No shared memory: this is the pure
+// decision cost that bounds the pack loop.
+#include <cstring>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "extpack/sched/policies.hpp"
+#include "extpack/sched/scheduler.hpp"
+
+namespace {
+
+using namespace extpack;
+using namespace extpack::sched;
+
+txn::Pubkey account(std::uint64_t n) {
+  txn::Pubkey k{};
+  std::memcpy(k.data(), &n, sizeof n);
+  k[20] = static_cast<std::uint8_t>(n * 31);
+  return k;
+}
+
+struct Workload {
+  std::vector<std::array<txn::AccountLock, 3>> locks;
+  std::vector<NewTx> txs;
+  /// `hot` accounts shared by everyone (0 = no conflicts beyond the payer).
+  Workload(std::size_t n, std::uint64_t hot, std::uint64_t seed) : locks(n), txs(n) {
+    std::mt19937_64 rng(seed);
+    for (std::size_t i = 0; i < n; ++i) {
+      locks[i][0] = {account(1'000'000 + i), true}; // own payer
+      locks[i][1] = {account(hot ? rng() % hot : 2'000'000 + i), true};
+      locks[i][2] = {account(3'000'000), false}; // a shared readonly program-like key
+      NewTx& t = txs[i];
+      t.ref = TxRef{i * 256, 200};
+      t.priority = rng() % 1'000'000;
+      t.reward = t.priority;
+      t.cost = 1'000 + rng() % 50'000;
+      std::memcpy(t.signature.data(), &i, sizeof i);
+      std::uint64_t r = rng();
+      std::memcpy(t.signature.data() + 8, &r, sizeof r);
+      t.locks = locks[i];
+    }
+  }
+};
+
+/// Decisions per second: every iteration plans batches for 8 workers from a 64K backlog,
+/// then answers them all as included and refills the backlog.
+void BM_ScheduleDecisions(benchmark::State& state) {
+  const std::size_t backlog = 65'536;
+  const auto hot = static_cast<std::uint64_t>(state.range(0));
+  Workload w(backlog * 4, hot, 1);
+  SchedConfig cfg;
+  cfg.capacity = backlog + 1024;
+  cfg.limits.max_block_units = UINT64_MAX / 4;
+  cfg.limits.max_writable_account_units = UINT64_MAX / 4;
+  Scheduler s(cfg, make_policy("extpack"), 8);
+  std::size_t next = 0;
+  auto refill = [&] {
+    while (s.container().size() < backlog) {
+      s.insert(w.txs[next]);
+      s.clear_drops();
+      next = (next + 1) % w.txs.size();
+    }
+  };
+  refill();
+  std::uint64_t slot = 1;
+  s.on_progress(slot, true, UINT64_MAX / 8);
+  std::vector<PlannedBatch> out;
+  for (auto _ : state) {
+    out.clear();
+    s.schedule(out);
+    for (const PlannedBatch& b : out) {
+      for (EntryId id : b.entries())
+        s.included(id, s.entry(id).cost);
+      s.batch_done(b.worker);
+    }
+    state.PauseTiming();
+    refill();
+    s.on_progress(++slot, true, UINT64_MAX / 8);
+    state.ResumeTiming();
+  }
+  state.counters["decisions/s"] = benchmark::Counter(
+      static_cast<double>(s.counters().pass.examined), benchmark::Counter::kIsRate);
+  state.counters["scheduled/s"] =
+      benchmark::Counter(static_cast<double>(s.counters().scheduled), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ScheduleDecisions)->Arg(0)->Arg(64)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+/// Ingest into a full container: every insert evicts (or is refused) in O(log n).
+void BM_IngestEvict(benchmark::State& state) {
+  const std::size_t capacity = 65'536;
+  Workload w(capacity * 4, 0, 2);
+  SchedConfig cfg;
+  cfg.capacity = capacity;
+  Scheduler s(cfg, make_policy("extpack"), 4);
+  std::size_t next = 0;
+  std::uint64_t inserted = 0;
+  for (auto _ : state) {
+    NewTx t = w.txs[next];
+    // A fresh signature each round so nothing is a duplicate.
+    std::memcpy(t.signature.data() + 16, &inserted, sizeof inserted);
+    benchmark::DoNotOptimize(s.insert(t));
+    s.clear_drops();
+    next = (next + 1) % w.txs.size();
+    ++inserted;
+  }
+  state.counters["tx/s"] =
+      benchmark::Counter(static_cast<double>(inserted), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_IngestEvict);
+
+} // namespace
+
+BENCHMARK_MAIN();

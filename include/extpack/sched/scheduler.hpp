@@ -1,0 +1,141 @@
+// Scheduler: the whole scheduling state of pack, with no shared memory in sight.
+//
+// It owns the Container (what pack holds), the SlotBudget (what the current leader slot
+// can still take) and a Policy (what to send next), and it tracks, per worker, how many
+// batches are out. The runtime drives it with events:
+//
+//   insert()                  a transaction arrived (already parsed and analysed)
+//   on_progress()             slot / leader / remaining-cost news from Agave
+//   schedule()                plan execution batches for workers with room (leader only)
+//   take_unresolved()         plan one RESOLVE batch
+//   included() / retry() / drop()   what became of an in-flight transaction
+//   resolved() / resolve_retry()    what became of a transaction in a RESOLVE batch
+//   batch_done()              a worker answered one batch
+//
+// Every transaction that leaves pack unincluded is appended to drops() with its reason;
+// the runtime frees those bytes and counts the reason, then calls clear_drops(). Nothing
+// is freed twice because an entry is removed from the container exactly when its TxRef is
+// handed out (by included() or through drops()).
+//
+// Cost accounting per in-flight transaction is tied to the slot it was scheduled in: a
+// response that arrives after the slot changed only releases locks and in-flight cost.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "extpack/sched/budget.hpp"
+#include "extpack/sched/config.hpp"
+#include "extpack/sched/container.hpp"
+#include "extpack/sched/pass.hpp"
+#include "extpack/sched/types.hpp"
+
+namespace extpack::sched {
+
+/// Why an in-flight transaction came back unexecuted but may still be included later.
+enum class RetryHint : std::uint8_t {
+  Plain = 0,   ///< ACCOUNT_IN_USE, BANK_NOT_AVAILABLE, SLOT_MISMATCH, NOT_PROCESSED, ...
+  BlockFull,   ///< WOULD_EXCEED_MAX_BLOCK_COST_LIMIT: nothing more fits this slot
+  AccountFull, ///< WOULD_EXCEED_MAX_ACCOUNT_COST_LIMIT: its writable accounts are full
+  VoteFull,    ///< WOULD_EXCEED_MAX_VOTE_COST_LIMIT
+};
+
+/// Result of insert(): accepted (id) or refused with a reason; the caller still owns the
+/// bytes of a refused transaction.
+struct Admission {
+  bool accepted = false;
+  EntryId id = NO_ENTRY;
+  DropReason reason = DropReason::Count;
+  std::uint8_t detail = 0;
+};
+
+struct SchedCounters {
+  std::uint64_t inserted = 0;
+  std::uint64_t scheduled = 0; ///< transactions put in execution batches
+  std::uint64_t execution_batches = 0;
+  std::uint64_t resolve_batches = 0;
+  std::uint64_t sent_to_resolve = 0; ///< transactions put in RESOLVE batches
+  std::uint64_t aborted_batches = 0; ///< planned but not sent (queue full, no memory)
+  std::uint64_t included = 0;
+  std::uint64_t included_cost = 0;         ///< actual cost units of included transactions
+  std::uint64_t fees_captured = 0;         ///< leader reward of included transactions, lamports
+  std::uint64_t actual_above_estimate = 0; ///< responses claiming more than estimated
+  std::uint64_t retried = 0;
+  std::uint64_t resolved = 0;
+  std::uint64_t slots = 0; ///< slot changes seen
+  PassCounters pass;
+};
+
+class Scheduler {
+public:
+  Scheduler(const SchedConfig& cfg, std::unique_ptr<Policy> policy, std::uint32_t num_workers);
+
+  Admission insert(NewTx tx);
+
+  /// Slot news. A new slot resets per-slot budgets; `leader` enables schedule().
+  void on_progress(std::uint64_t slot, bool leader, std::uint64_t remaining_cost_units);
+  [[nodiscard]] bool leader() const { return leader_; }
+  [[nodiscard]] std::uint64_t slot() const { return budget_.slot(); }
+
+  /// Plans execution batches into `out` (appended). No-op unless leader.
+  void schedule(std::vector<PlannedBatch>& out);
+  /// Plans one RESOLVE batch for `worker`; false if nothing waits or it has no room.
+  bool take_unresolved(std::uint32_t worker, PlannedBatch& out);
+  /// A planned batch could not be sent: everything in it goes back as it was.
+  void abort_batch(const PlannedBatch& b, bool resolve);
+  /// A worker answered one of its batches (whatever the answer).
+  void batch_done(std::uint32_t worker);
+  [[nodiscard]] std::uint32_t batches_out(std::uint32_t worker) const { return out_[worker]; }
+  [[nodiscard]] bool has_room(std::uint32_t worker) const {
+    return !disabled_[worker] && out_[worker] < cfg_.max_batches_per_worker;
+  }
+  /// Never plan for `worker` again (its queue is corrupt).
+  void disable_worker(std::uint32_t worker) { disabled_[worker] = true; }
+
+  /// Outcomes of an in-flight (execution) transaction. included() returns its bytes.
+  TxRef included(EntryId id, std::uint64_t actual_cost);
+  void retry(EntryId id, RetryHint hint);
+  /// Drops any held entry (queued, resolving or in flight) with `reason`.
+  void drop(EntryId id, DropReason reason, std::uint8_t detail = 0);
+
+  /// Outcomes of a transaction in a RESOLVE batch.
+  void resolved(EntryId id, std::span<const txn::AccountLock> locks,
+                std::uint64_t min_alt_deactivation_slot);
+  void resolve_retry(EntryId id);
+
+  /// Drops every queued (ready or unresolved) entry with `reason`.
+  void drop_queued(DropReason reason);
+
+  [[nodiscard]] const std::vector<DroppedTx>& drops() const { return drops_; }
+  void clear_drops() { drops_.clear(); }
+
+  [[nodiscard]] const TxEntry& entry(EntryId id) const { return c_.entry(id); }
+  [[nodiscard]] const Container& container() const { return c_; }
+  [[nodiscard]] const SlotBudget& budget() const { return budget_; }
+  [[nodiscard]] const SchedCounters& counters() const { return n_; }
+  [[nodiscard]] const SchedConfig& config() const { return cfg_; }
+  [[nodiscard]] const Policy& policy() const { return *policy_; }
+  [[nodiscard]] std::uint32_t num_workers() const {
+    return static_cast<std::uint32_t>(out_.size());
+  }
+
+private:
+  friend class SchedulePass;
+  /// Releases locks and budget of an in-flight entry (not the container slot).
+  void release_in_flight(TxEntry& e);
+
+  SchedConfig cfg_;
+  std::unique_ptr<Policy> policy_;
+  Container c_;
+  SlotBudget budget_;
+  std::vector<std::uint32_t> out_; ///< batches in flight per worker
+  std::vector<bool> disabled_;     ///< workers never planned for again
+  std::uint32_t rr_ = 0;           ///< rotates which worker goes first on ties
+  bool leader_ = false;
+  std::vector<DroppedTx> drops_;
+  SchedCounters n_;
+};
+
+} // namespace extpack::sched

@@ -1,0 +1,118 @@
+// The bounded transaction store; see container.hpp.
+#include "extpack/sched/container.hpp"
+
+#include <cassert>
+
+namespace extpack::sched {
+
+Container::Container(std::size_t capacity)
+    : pool_(capacity), ready_(capacity), unresolved_(capacity) {
+  free_.reserve(capacity);
+  for (std::size_t i = capacity; i > 0; --i)
+    free_.push_back(static_cast<EntryId>(i - 1));
+  by_signature_.reserve(capacity);
+}
+
+EntryId Container::worst_queued() const {
+  EntryId a = ready_.worst();
+  EntryId b = unresolved_.worst();
+  if (a == NO_ENTRY) return b;
+  if (b == NO_ENTRY) return a;
+  return better(ready_.key(a), unresolved_.key(b)) ? b : a;
+}
+
+InsertResult Container::insert(const NewTx& tx) {
+  InsertResult r;
+  if (by_signature_.count(tx.signature) != 0) {
+    r.status = InsertStatus::Duplicate;
+    return r;
+  }
+  if (free_.empty()) {
+    EntryId victim = worst_queued();
+    // The newcomer would get the next seq, so it loses every tie.
+    PriorityKey incoming{tx.rank, next_seq_};
+    if (victim == NO_ENTRY ||
+        !better(incoming, PriorityKey{pool_[victim].rank, pool_[victim].seq})) {
+      r.status = InsertStatus::Full;
+      return r;
+    }
+    r.evicted = remove(victim);
+  }
+  EntryId id = free_.back();
+  free_.pop_back();
+  ++size_;
+  TxEntry& e = pool_[id];
+  e = TxEntry{};
+  e.ref = tx.ref;
+  e.priority = tx.priority;
+  e.reward = tx.reward;
+  e.cost = tx.cost;
+  e.rank = tx.rank;
+  e.seq = next_seq_++;
+  e.signature = tx.signature;
+  e.vote = tx.vote;
+  e.loaded_writable = tx.loaded_writable;
+  e.loaded_readonly = tx.loaded_readonly;
+  intern(e, tx.locks);
+  by_signature_.emplace(tx.signature, id);
+  if (tx.needs_resolve) {
+    e.state = EntryState::Unresolved;
+    unresolved_.push(id, {e.rank, e.seq});
+  } else {
+    e.state = EntryState::Ready;
+    ready_.push(id, {e.rank, e.seq});
+  }
+  r.id = id;
+  return r;
+}
+
+TxRef Container::remove(EntryId id) {
+  TxEntry& e = pool_[id];
+  assert(e.state != EntryState::Free);
+  if (ready_.contains(id)) ready_.erase(id);
+  if (unresolved_.contains(id)) unresolved_.erase(id);
+  release_accounts(e);
+  by_signature_.erase(e.signature);
+  TxRef ref = e.ref;
+  e.state = EntryState::Free;
+  free_.push_back(id);
+  --size_;
+  return ref;
+}
+
+void Container::push_ready(EntryId id) {
+  TxEntry& e = pool_[id];
+  e.state = EntryState::Ready;
+  ready_.push(id, {e.rank, e.seq});
+}
+
+void Container::push_unresolved(EntryId id) {
+  TxEntry& e = pool_[id];
+  e.state = EntryState::Unresolved;
+  unresolved_.push(id, {e.rank, e.seq});
+}
+
+void Container::set_accounts(EntryId id, std::span<const txn::AccountLock> locks) {
+  TxEntry& e = pool_[id];
+  release_accounts(e);
+  intern(e, locks);
+}
+
+void Container::intern(TxEntry& e, std::span<const txn::AccountLock> locks) {
+  assert(locks.size() <= e.accounts.size());
+  e.num_accounts = static_cast<std::uint8_t>(locks.size());
+  e.writable_mask = 0;
+  for (std::size_t i = 0; i < locks.size(); ++i) {
+    e.accounts[i] = accounts_.acquire(locks[i].key);
+    if (locks[i].writable) e.writable_mask |= std::uint64_t{1} << i;
+  }
+}
+
+void Container::release_accounts(TxEntry& e) {
+  for (std::size_t i = 0; i < e.num_accounts; ++i)
+    accounts_.release(e.accounts[i]);
+  e.num_accounts = 0;
+  e.writable_mask = 0;
+}
+
+} // namespace extpack::sched

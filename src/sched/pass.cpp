@@ -1,0 +1,116 @@
+// One scheduling pass: the safety checks every policy goes through; see pass.hpp.
+#include "extpack/sched/pass.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "extpack/sched/scheduler.hpp"
+
+namespace extpack::sched {
+
+SchedulePass::SchedulePass(Scheduler& s, std::vector<PlannedBatch>& out)
+    : s_(s), out_(out), open_(s.num_workers(), -1) {
+  const std::uint32_t n = s.num_workers();
+  for (std::uint32_t k = 0; k < n; ++k) {
+    std::uint32_t w = (k + s.rr_) % n;
+    if (s.has_room(w)) workers_.push_back(w);
+  }
+  std::stable_sort(workers_.begin(), workers_.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return s.out_[a] < s.out_[b]; });
+}
+
+bool SchedulePass::can_open(std::uint32_t worker) const {
+  if (worker >= open_.size()) return false;
+  if (open_[worker] >= 0) return true;
+  std::uint32_t planned = 0;
+  for (const PlannedBatch& b : out_)
+    planned += b.worker == worker ? 1 : 0;
+  return s_.out_[worker] + planned < s_.cfg_.max_batches_per_worker;
+}
+
+EntryId SchedulePass::next() {
+  if (scanned_ >= s_.cfg_.max_scan_per_pass) return NO_ENTRY;
+  EntryId id = s_.c_.pop_ready();
+  if (id != NO_ENTRY) {
+    ++scanned_;
+    ++s_.n_.pass.examined;
+  }
+  return id;
+}
+
+std::size_t SchedulePass::open_size(std::uint32_t worker) const {
+  return open_[worker] < 0 ? 0 : out_[static_cast<std::size_t>(open_[worker])].count;
+}
+
+const TxEntry& SchedulePass::entry(EntryId id) const {
+  return s_.c_.entry(id);
+}
+std::uint64_t SchedulePass::available() const {
+  return s_.budget_.available();
+}
+std::size_t SchedulePass::max_batch() const {
+  return s_.cfg_.max_batch;
+}
+
+Admit SchedulePass::admit(EntryId id, std::uint32_t worker) {
+  TxEntry& e = s_.c_.entry(id);
+  PassCounters& n = s_.n_.pass;
+  assert(e.state == EntryState::Ready);
+  if (e.min_alt_deactivation_slot != NO_SLOT && s_.slot() > e.min_alt_deactivation_slot) {
+    ++n.alt_deactivated;
+    s_.drops_.push_back(DroppedTx{s_.c_.remove(id), DropReason::AltDeactivated, 0});
+    return Admit::Dropped;
+  }
+  if (!can_open(worker)) return Admit::BatchFull;
+  if (open_size(worker) >= s_.cfg_.max_batch) return Admit::BatchFull;
+  switch (s_.budget_.check(e.cost, e.vote)) {
+  case BudgetCheck::Fits:
+    break;
+  case BudgetCheck::OverBlock:
+    ++n.over_block;
+    return Admit::OverBlock;
+  case BudgetCheck::OverVote:
+    ++n.over_vote;
+    return Admit::OverVote;
+  case BudgetCheck::OverInFlight:
+    ++n.over_inflight;
+    return Admit::OverInFlight;
+  }
+  AccountTable& accts = s_.c_.accounts();
+  if (!accts.can_lock(e)) {
+    ++n.conflict;
+    return Admit::Conflict;
+  }
+  if (!accts.write_cost_fits(e, e.cost, s_.cfg_.limits.max_writable_account_units)) {
+    ++n.over_account;
+    return Admit::OverAccount;
+  }
+  accts.lock(e);
+  accts.add_write_cost(e, e.cost);
+  s_.budget_.reserve(e.cost, e.vote);
+  e.state = EntryState::InFlight;
+  e.worker = worker;
+  e.scheduled_slot = s_.slot();
+  if (open_[worker] < 0) {
+    out_.push_back(PlannedBatch{});
+    out_.back().worker = worker;
+    open_[worker] = static_cast<std::int32_t>(out_.size() - 1);
+  }
+  PlannedBatch& b = out_[static_cast<std::size_t>(open_[worker])];
+  b.ids[b.count++] = id;
+  ++n.admitted;
+  return Admit::Admitted;
+}
+
+void SchedulePass::close(std::uint32_t worker) {
+  if (worker < open_.size()) open_[worker] = -1;
+}
+
+void SchedulePass::finish() {
+  for (EntryId id : skipped_)
+    s_.c_.push_ready(id);
+  skipped_.clear();
+  std::fill(open_.begin(), open_.end(), -1);
+}
+
+} // namespace extpack::sched

@@ -1,0 +1,223 @@
+// The scheduling state machine; see scheduler.hpp.
+#include "extpack/sched/scheduler.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace extpack::sched {
+
+Scheduler::Scheduler(const SchedConfig& cfg, std::unique_ptr<Policy> policy,
+                     std::uint32_t num_workers)
+    : cfg_(cfg), policy_(std::move(policy)), c_(cfg.capacity),
+      budget_(cfg.limits, cfg.max_inflight_cost), out_(num_workers, 0),
+      disabled_(num_workers, false) {
+  cfg_.max_batch = std::clamp<std::size_t>(cfg_.max_batch, 1, abi::MAX_TRANSACTIONS_PER_MESSAGE);
+  if (cfg_.max_batches_per_worker == 0) cfg_.max_batches_per_worker = 1;
+}
+
+Admission Scheduler::insert(NewTx tx) {
+  Admission a;
+  const txn::BlockLimits& L = cfg_.limits;
+  if (tx.locks.size() > txn::MAX_TX_ACCOUNT_LOCKS) {
+    a.reason = DropReason::LockError;
+    a.detail = static_cast<std::uint8_t>(txn::LockError::TooManyAccountLocks);
+    return a;
+  }
+  if (tx.cost > L.max_block_units) {
+    a.reason = DropReason::CostExceedsBlockLimit;
+    return a;
+  }
+  // The fee payer is always write-locked, so every transaction charges some account.
+  if (tx.cost > L.max_writable_account_units) {
+    a.reason = DropReason::CostExceedsAccountLimit;
+    return a;
+  }
+  if (tx.vote && tx.cost > L.max_vote_units) {
+    a.reason = DropReason::CostExceedsVoteLimit;
+    return a;
+  }
+  tx.rank = policy_->rank(tx);
+  InsertResult r = c_.insert(tx);
+  if (r.evicted) drops_.push_back(DroppedTx{*r.evicted, DropReason::Evicted, 0});
+  switch (r.status) {
+  case InsertStatus::Duplicate:
+    a.reason = DropReason::Duplicate;
+    return a;
+  case InsertStatus::Full:
+    a.reason = DropReason::ContainerFull;
+    return a;
+  case InsertStatus::Inserted:
+    break;
+  }
+  ++n_.inserted;
+  a.accepted = true;
+  a.id = r.id;
+  return a;
+}
+
+void Scheduler::on_progress(std::uint64_t slot, bool leader, std::uint64_t remaining_cost_units) {
+  if (slot != budget_.slot()) {
+    budget_.begin_slot(slot);
+    c_.accounts().reset_slot();
+    ++n_.slots;
+  }
+  leader_ = leader;
+  if (leader) budget_.on_progress(remaining_cost_units);
+}
+
+void Scheduler::schedule(std::vector<PlannedBatch>& out) {
+  if (!leader_ || c_.ready_size() == 0 || budget_.available() == 0) return;
+  SchedulePass pass(*this, out);
+  if (pass.workers().empty()) return;
+  ++n_.pass.passes;
+  const std::size_t before = out.size();
+  policy_->schedule(pass);
+  pass.finish();
+  for (std::size_t i = before; i < out.size(); ++i) {
+    ++out_[out[i].worker];
+    ++n_.execution_batches;
+    n_.scheduled += out[i].count;
+  }
+  ++rr_;
+}
+
+bool Scheduler::take_unresolved(std::uint32_t worker, PlannedBatch& b) {
+  if (worker >= out_.size() || !has_room(worker) || c_.unresolved_size() == 0) return false;
+  b.worker = worker;
+  b.count = 0;
+  while (b.count < cfg_.max_batch) {
+    EntryId id = c_.pop_unresolved();
+    if (id == NO_ENTRY) break;
+    TxEntry& e = c_.entry(id);
+    e.state = EntryState::Resolving;
+    e.worker = worker;
+    b.ids[b.count++] = id;
+  }
+  ++out_[worker];
+  ++n_.resolve_batches;
+  n_.sent_to_resolve += b.count;
+  return true;
+}
+
+void Scheduler::abort_batch(const PlannedBatch& b, bool resolve) {
+  for (EntryId id : b.entries()) {
+    TxEntry& e = c_.entry(id);
+    if (resolve) {
+      c_.push_unresolved(id);
+    } else {
+      release_in_flight(e);
+      c_.push_ready(id);
+    }
+  }
+  if (out_[b.worker] > 0) --out_[b.worker];
+  if (resolve) {
+    --n_.resolve_batches;
+    n_.sent_to_resolve -= b.count;
+  } else {
+    --n_.execution_batches;
+    n_.scheduled -= b.count;
+  }
+  ++n_.aborted_batches;
+}
+
+void Scheduler::batch_done(std::uint32_t worker) {
+  if (worker < out_.size() && out_[worker] > 0) --out_[worker];
+}
+
+void Scheduler::release_in_flight(TxEntry& e) {
+  assert(e.state == EntryState::InFlight);
+  c_.accounts().unlock(e);
+  if (e.scheduled_slot == budget_.slot()) {
+    budget_.settle(e.cost, e.vote, false, 0);
+    c_.accounts().sub_write_cost(e, e.cost);
+  } else {
+    budget_.settle_stale(e.cost);
+  }
+  e.scheduled_slot = NO_SLOT;
+}
+
+TxRef Scheduler::included(EntryId id, std::uint64_t actual_cost) {
+  TxEntry& e = c_.entry(id);
+  assert(e.state == EntryState::InFlight);
+  if (actual_cost > e.cost) {
+    ++n_.actual_above_estimate;
+    actual_cost = e.cost;
+  }
+  c_.accounts().unlock(e);
+  if (e.scheduled_slot == budget_.slot()) {
+    budget_.settle(e.cost, e.vote, true, actual_cost);
+    c_.accounts().sub_write_cost(e, e.cost);
+    c_.accounts().add_write_cost(e, actual_cost);
+  } else {
+    budget_.settle_stale(e.cost);
+  }
+  ++n_.included;
+  n_.included_cost += actual_cost;
+  n_.fees_captured += e.reward;
+  return c_.remove(id);
+}
+
+void Scheduler::retry(EntryId id, RetryHint hint) {
+  TxEntry& e = c_.entry(id);
+  const bool this_slot = e.scheduled_slot == budget_.slot();
+  release_in_flight(e);
+  if (this_slot) {
+    switch (hint) {
+    case RetryHint::BlockFull:
+      budget_.mark_block_full();
+      break;
+    case RetryHint::AccountFull:
+      c_.accounts().saturate_write_cost(e, cfg_.limits.max_writable_account_units);
+      break;
+    case RetryHint::VoteFull:
+      budget_.mark_votes_full();
+      break;
+    case RetryHint::Plain:
+      break;
+    }
+  }
+  ++n_.retried;
+  if (++e.attempts >= cfg_.max_attempts) {
+    drops_.push_back(DroppedTx{c_.remove(id), DropReason::RetryLimit, 0});
+    return;
+  }
+  c_.push_ready(id);
+}
+
+void Scheduler::drop(EntryId id, DropReason reason, std::uint8_t detail) {
+  TxEntry& e = c_.entry(id);
+  if (e.state == EntryState::InFlight) release_in_flight(e);
+  drops_.push_back(DroppedTx{c_.remove(id), reason, detail});
+}
+
+void Scheduler::resolved(EntryId id, std::span<const txn::AccountLock> locks,
+                         std::uint64_t min_alt_deactivation_slot) {
+  TxEntry& e = c_.entry(id);
+  assert(e.state == EntryState::Resolving);
+  c_.set_accounts(id, locks);
+  e.min_alt_deactivation_slot = min_alt_deactivation_slot;
+  ++n_.resolved;
+  c_.push_ready(id);
+}
+
+void Scheduler::resolve_retry(EntryId id) {
+  TxEntry& e = c_.entry(id);
+  ++n_.retried;
+  if (++e.attempts >= cfg_.max_attempts) {
+    drops_.push_back(DroppedTx{c_.remove(id), DropReason::RetryLimit, 0});
+    return;
+  }
+  c_.push_unresolved(id);
+}
+
+void Scheduler::drop_queued(DropReason reason) {
+  std::vector<EntryId> queued;
+  c_.for_each([&](EntryId id) {
+    EntryState s = c_.entry(id).state;
+    if (s == EntryState::Ready || s == EntryState::Unresolved) queued.push_back(id);
+  });
+  for (EntryId id : queued)
+    drop(id, reason);
+}
+
+} // namespace extpack::sched

@@ -1,0 +1,408 @@
+// Scheduler: the invariants every batch must satisfy (no conflicts in flight, batch size,
+// slot and account budgets), retries, drops by reason, RESOLVE and slot changes.
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "sched_test_util.hpp"
+
+namespace extpack::sched {
+namespace {
+
+using test::FakeTx;
+using test::make_scheduler;
+
+/// Every in-flight entry's account locks, checked pairwise for conflicts.
+void expect_no_conflicts(const Scheduler& s, const std::vector<EntryId>& in_flight) {
+  std::map<AccountId, int> writers, readers;
+  for (EntryId id : in_flight) {
+    const TxEntry& e = s.entry(id);
+    ASSERT_EQ(e.state, EntryState::InFlight);
+    for (std::size_t i = 0; i < e.num_accounts; ++i) {
+      (e.writable(i) ? writers : readers)[e.accounts[i]]++;
+    }
+  }
+  for (auto [acct, w] : writers) {
+    ASSERT_LE(w, 1) << "two writers of account " << acct;
+    ASSERT_EQ(readers.count(acct), 0u) << "writer and reader of account " << acct;
+  }
+}
+
+TEST(Scheduler, NothingIsScheduledUnlessLeader) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 2);
+  FakeTx a(1, {1}, {}, 10);
+  ASSERT_TRUE(s->insert(a.tx).accepted);
+  std::vector<PlannedBatch> out;
+  s->on_progress(100, false, 48'000'000);
+  s->schedule(out);
+  EXPECT_TRUE(out.empty());
+  s->on_progress(100, true, 48'000'000);
+  s->schedule(out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].count, 1u);
+}
+
+TEST(Scheduler, ConflictingTransactionsAreNeverInFlightTogether) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 4);
+  // Same payer (account 1) => write/write conflict; 3 reads 2 which 4 writes.
+  FakeTx a(1, {1}, {}, 50), b(2, {1}, {}, 40), c(3, {10}, {2}, 30), d(4, {2}, {}, 20),
+      e(5, {11}, {2}, 10);
+  for (FakeTx* t : {&a, &b, &c, &d, &e})
+    ASSERT_TRUE(s->insert(t->tx).accepted);
+  s->on_progress(5, true, 60'000'000);
+  std::vector<PlannedBatch> out;
+  s->schedule(out);
+  std::vector<EntryId> ids;
+  for (auto& pb : out)
+    ids.insert(ids.end(), pb.entries().begin(), pb.entries().end());
+  expect_no_conflicts(*s, ids);
+  // a (best) and c, e (readers of 2 share) go; b and d wait.
+  std::set<std::uint64_t> prios;
+  for (EntryId id : ids)
+    prios.insert(s->entry(id).priority);
+  EXPECT_EQ(prios, (std::set<std::uint64_t>{50, 30, 10}));
+  EXPECT_EQ(s->counters().pass.conflict, 2u);
+}
+
+TEST(Scheduler, RandomWorkloadKeepsAllInvariants) {
+  SchedConfig cfg;
+  cfg.limits.max_block_units = 3'000'000;
+  cfg.limits.max_writable_account_units = 400'000;
+  cfg.max_batch = 16;
+  auto s = make_scheduler(cfg, 4);
+  std::mt19937_64 rng(42);
+  std::vector<std::unique_ptr<FakeTx>> txs;
+  std::uint64_t n = 0;
+  auto add = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      std::vector<std::uint32_t> w{static_cast<std::uint32_t>(rng() % 40)};
+      std::vector<std::uint32_t> r;
+      if (rng() % 2) w.push_back(100 + static_cast<std::uint32_t>(rng() % 40));
+      if (rng() % 2) r.push_back(static_cast<std::uint32_t>(rng() % 40));
+      // A key cannot be both read and written by one transaction.
+      if (!r.empty() && r[0] == w[0]) r.clear();
+      txs.push_back(std::make_unique<FakeTx>(++n, w, r, rng() % 1000, 5'000 + rng() % 60'000));
+      s->insert(txs.back()->tx);
+    }
+  };
+  std::vector<EntryId> in_flight;
+  std::map<std::uint32_t, std::vector<std::vector<EntryId>>> per_worker;
+  std::uint64_t slot = 1;
+  s->on_progress(slot, true, cfg.limits.max_block_units);
+  std::uint64_t included_this_slot = 0;
+  for (int round = 0; round < 400; ++round) {
+    add(20);
+    std::vector<PlannedBatch> out;
+    s->schedule(out);
+    std::map<std::uint32_t, int> per_worker_new;
+    for (const PlannedBatch& b : out) {
+      ASSERT_GT(b.count, 0u);
+      ASSERT_LE(b.count, cfg.max_batch);
+      ++per_worker_new[b.worker];
+      per_worker[b.worker].emplace_back(b.entries().begin(), b.entries().end());
+      in_flight.insert(in_flight.end(), b.entries().begin(), b.entries().end());
+    }
+    for (std::uint32_t w = 0; w < 4; ++w) {
+      ASSERT_LE(s->batches_out(w), cfg.max_batches_per_worker);
+    }
+    expect_no_conflicts(*s, in_flight);
+    // Slot budget: what is in flight plus what was included never exceeds the block.
+    std::uint64_t inflight_cost = 0;
+    for (EntryId id : in_flight)
+      inflight_cost += s->entry(id).cost;
+    ASSERT_LE(inflight_cost + included_this_slot, cfg.limits.max_block_units);
+    // Per-account: sum over in-flight writers of each account stays within the limit.
+    std::map<AccountId, std::uint64_t> acct_cost;
+    for (EntryId id : in_flight) {
+      const TxEntry& e = s->entry(id);
+      for (std::size_t i = 0; i < e.num_accounts; ++i) {
+        if (e.writable(i)) acct_cost[e.accounts[i]] += e.cost;
+      }
+    }
+    for (auto [a, c] : acct_cost) {
+      // The tracked write cost covers every in-flight writer and stays within the limit.
+      ASSERT_LE(c, s->container().accounts().state(a).write_cost);
+      ASSERT_LE(s->container().accounts().state(a).write_cost,
+                cfg.limits.max_writable_account_units);
+    }
+    // Answer the oldest batch of a random worker.
+    std::uint32_t w = static_cast<std::uint32_t>(rng() % 4);
+    if (!per_worker[w].empty()) {
+      std::vector<EntryId> batch = per_worker[w].front();
+      per_worker[w].erase(per_worker[w].begin());
+      for (EntryId id : batch) {
+        in_flight.erase(std::find(in_flight.begin(), in_flight.end(), id));
+        if (rng() % 5 == 0) {
+          s->retry(id, RetryHint::Plain);
+        } else {
+          std::uint64_t actual = s->entry(id).cost / 2;
+          s->included(id, actual);
+          included_this_slot += actual;
+        }
+      }
+      s->batch_done(w);
+      s->clear_drops();
+    }
+    if (round % 50 == 49) {
+      // New slot: in-flight work from the old slot stays locked but no longer counts.
+      ++slot;
+      s->on_progress(slot, true, cfg.limits.max_block_units);
+      included_this_slot = 0;
+      // Carry over: everything in flight was reserved against the old slot; the new
+      // slot's own view starts empty, so only new sends count against it.
+      in_flight.clear();
+      for (auto& [wk, batches] : per_worker) {
+        for (auto& bt : batches) {
+          for (EntryId id : bt) {
+            s->included(id, 0);
+          }
+          s->batch_done(wk);
+        }
+        batches.clear();
+      }
+    }
+  }
+  EXPECT_GT(s->counters().included, 1000u);
+  EXPECT_GT(s->counters().pass.conflict, 0u);
+}
+
+TEST(Scheduler, RespectsRemainingCostUnitsFromProgress) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 4);
+  std::vector<std::unique_ptr<FakeTx>> txs;
+  for (std::uint32_t i = 0; i < 10; ++i) {
+    txs.push_back(std::make_unique<FakeTx>(i + 1, std::vector<std::uint32_t>{i},
+                                           std::vector<std::uint32_t>{}, 100 - i, 100'000));
+    ASSERT_TRUE(s->insert(txs.back()->tx).accepted);
+  }
+  s->on_progress(9, true, 350'000); // room for three
+  std::vector<PlannedBatch> out;
+  s->schedule(out);
+  std::size_t sent = 0;
+  for (auto& b : out)
+    sent += b.count;
+  EXPECT_EQ(sent, 3u);
+  EXPECT_EQ(s->budget().in_flight(), 300'000u);
+  EXPECT_GT(s->counters().pass.over_block, 0u);
+}
+
+TEST(Scheduler, PerAccountLimitAndRebates) {
+  SchedConfig cfg;
+  cfg.limits.max_writable_account_units = 250'000;
+  auto s = make_scheduler(cfg, 1);
+  std::vector<std::unique_ptr<FakeTx>> txs;
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    // Different payers, one shared writable account 500.
+    txs.push_back(std::make_unique<FakeTx>(i + 1, std::vector<std::uint32_t>{i, 500},
+                                           std::vector<std::uint32_t>{}, 100 - i, 100'000));
+    ASSERT_TRUE(s->insert(txs.back()->tx).accepted);
+  }
+  s->on_progress(3, true, 60'000'000);
+  std::vector<PlannedBatch> out;
+  s->schedule(out); // write lock on 500 allows one at a time
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].count, 1u);
+  s->included(out[0].ids[0], 100'000); // used its full estimate
+  s->batch_done(0);
+  out.clear();
+  s->schedule(out);
+  ASSERT_EQ(out.size(), 1u);
+  s->included(out[0].ids[0], 10'000); // rebate of 90k
+  s->batch_done(0);
+  EXPECT_EQ(s->container().accounts().state(s->entry(0).accounts[1]).write_cost, 110'000u);
+  out.clear();
+  s->schedule(out); // 110k + 100k fits in 250k
+  ASSERT_EQ(out.size(), 1u);
+  s->included(out[0].ids[0], 100'000);
+  s->batch_done(0);
+  out.clear();
+  s->schedule(out); // 210k + 100k does not: the account is full for this slot
+  EXPECT_TRUE(out.empty());
+  EXPECT_GT(s->counters().pass.over_account, 0u);
+  s->on_progress(4, true, 60'000'000); // next slot: the account has room again
+  s->schedule(out);
+  EXPECT_EQ(out.size(), 1u);
+}
+
+TEST(Scheduler, DropsTransactionsThatCanNeverExecute) {
+  SchedConfig cfg;
+  cfg.limits.max_block_units = 1'000'000;
+  cfg.limits.max_writable_account_units = 500'000;
+  cfg.limits.max_vote_units = 3'000;
+  auto s = make_scheduler(cfg, 1);
+  FakeTx big(1, {1}, {}, 1, 1'000'001), acct(2, {2}, {}, 1, 500'001), vote(3, {3}, {}, 1, 3'428);
+  vote.tx.vote = true;
+  Admission a = s->insert(big.tx);
+  EXPECT_FALSE(a.accepted);
+  EXPECT_EQ(a.reason, DropReason::CostExceedsBlockLimit);
+  a = s->insert(acct.tx);
+  EXPECT_FALSE(a.accepted);
+  EXPECT_EQ(a.reason, DropReason::CostExceedsAccountLimit);
+  a = s->insert(vote.tx);
+  EXPECT_FALSE(a.accepted);
+  EXPECT_EQ(a.reason, DropReason::CostExceedsVoteLimit);
+  FakeTx dup1(4, {4}, {}, 1), dup2(4, {5}, {}, 1);
+  EXPECT_TRUE(s->insert(dup1.tx).accepted);
+  a = s->insert(dup2.tx);
+  EXPECT_EQ(a.reason, DropReason::Duplicate);
+  EXPECT_EQ(s->container().size(), 1u);
+}
+
+TEST(Scheduler, EvictionGoesThroughDrops) {
+  SchedConfig cfg;
+  cfg.capacity = 2;
+  auto s = make_scheduler(cfg, 1);
+  FakeTx a(1, {1}, {}, 10), b(2, {2}, {}, 20), c(3, {3}, {}, 30), low(4, {4}, {}, 1);
+  s->insert(a.tx);
+  s->insert(b.tx);
+  EXPECT_TRUE(s->insert(c.tx).accepted);
+  ASSERT_EQ(s->drops().size(), 1u);
+  EXPECT_EQ(s->drops()[0].reason, DropReason::Evicted);
+  EXPECT_EQ(s->drops()[0].ref.offset, a.tx.ref.offset);
+  s->clear_drops();
+  Admission r = s->insert(low.tx);
+  EXPECT_EQ(r.reason, DropReason::ContainerFull);
+}
+
+TEST(Scheduler, RetryLimitDropsAfterMaxAttempts) {
+  SchedConfig cfg;
+  cfg.max_attempts = 3;
+  auto s = make_scheduler(cfg, 1);
+  FakeTx a(1, {1}, {}, 10);
+  s->insert(a.tx);
+  s->on_progress(1, true, 60'000'000);
+  for (int i = 0; i < 3; ++i) {
+    std::vector<PlannedBatch> out;
+    s->schedule(out);
+    ASSERT_EQ(out.size(), 1u) << "attempt " << i;
+    s->retry(out[0].ids[0], RetryHint::Plain);
+    s->batch_done(0);
+  }
+  ASSERT_EQ(s->drops().size(), 1u);
+  EXPECT_EQ(s->drops()[0].reason, DropReason::RetryLimit);
+  EXPECT_EQ(s->container().size(), 0u);
+  EXPECT_EQ(s->budget().in_flight(), 0u);
+}
+
+TEST(Scheduler, BlockFullRetryStopsTheSlot) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 2);
+  FakeTx a(1, {1}, {}, 10), b(2, {2}, {}, 5);
+  s->insert(a.tx);
+  s->on_progress(1, true, 60'000'000);
+  std::vector<PlannedBatch> out;
+  s->schedule(out);
+  ASSERT_EQ(out.size(), 1u);
+  s->retry(out[0].ids[0], RetryHint::BlockFull);
+  s->batch_done(out[0].worker);
+  s->insert(b.tx);
+  out.clear();
+  s->schedule(out);
+  EXPECT_TRUE(out.empty()); // Agave said the block is full
+  s->on_progress(2, true, 60'000'000);
+  s->schedule(out);
+  std::size_t sent = 0;
+  for (auto& pb : out)
+    sent += pb.count;
+  EXPECT_EQ(sent, 2u);
+}
+
+TEST(Scheduler, UnresolvedAreNotScheduledUntilResolved) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 2);
+  FakeTx u(1, {}, {}, 1000), other(2, {2}, {}, 1);
+  u.tx.needs_resolve = true;
+  u.tx.loaded_writable = 1;
+  ASSERT_TRUE(s->insert(u.tx).accepted);
+  ASSERT_TRUE(s->insert(other.tx).accepted);
+  s->on_progress(1, true, 60'000'000);
+  std::vector<PlannedBatch> out;
+  s->schedule(out);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].count, 1u);
+  EXPECT_EQ(s->entry(out[0].ids[0]).priority, 1u); // only the resolved one
+  // Send the unresolved one to worker 1 for resolution.
+  PlannedBatch rb;
+  ASSERT_TRUE(s->take_unresolved(1, rb));
+  ASSERT_EQ(rb.count, 1u);
+  EntryId uid = rb.ids[0];
+  EXPECT_EQ(s->entry(uid).state, EntryState::Resolving);
+  // It resolves to payer 1 + loaded writable account 2, which `other` holds in flight.
+  std::vector<txn::AccountLock> locks{{test::key(1), true}, {test::key(2), true}};
+  s->resolved(uid, locks, NO_SLOT);
+  s->batch_done(1);
+  std::vector<PlannedBatch> out2;
+  s->schedule(out2);
+  EXPECT_TRUE(out2.empty()); // conflicts with `other` on account 2
+  s->included(out[0].ids[0], 100);
+  s->batch_done(out[0].worker);
+  s->schedule(out2);
+  ASSERT_EQ(out2.size(), 1u);
+  EXPECT_EQ(out2[0].ids[0], uid);
+}
+
+TEST(Scheduler, DeactivatedLookupTablesAreDropped) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 1);
+  FakeTx u(1, {}, {}, 10);
+  u.tx.needs_resolve = true;
+  s->insert(u.tx);
+  PlannedBatch rb;
+  ASSERT_TRUE(s->take_unresolved(0, rb));
+  std::vector<txn::AccountLock> locks{{test::key(1), true}};
+  s->resolved(rb.ids[0], locks, 10);
+  s->batch_done(0);
+  s->on_progress(11, true, 60'000'000);
+  std::vector<PlannedBatch> out;
+  s->schedule(out);
+  EXPECT_TRUE(out.empty());
+  ASSERT_EQ(s->drops().size(), 1u);
+  EXPECT_EQ(s->drops()[0].reason, DropReason::AltDeactivated);
+}
+
+TEST(Scheduler, AbortedBatchRestoresEverything) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 1);
+  FakeTx a(1, {1}, {}, 10);
+  s->insert(a.tx);
+  s->on_progress(1, true, 60'000'000);
+  std::vector<PlannedBatch> out;
+  s->schedule(out);
+  ASSERT_EQ(out.size(), 1u);
+  s->abort_batch(out[0], false);
+  EXPECT_EQ(s->budget().in_flight(), 0u);
+  EXPECT_EQ(s->batches_out(0), 0u);
+  EXPECT_EQ(s->counters().scheduled, 0u);
+  out.clear();
+  s->schedule(out);
+  EXPECT_EQ(out.size(), 1u);
+}
+
+TEST(Scheduler, BatchesAreCappedAndWorkersKeepTwoAtMost) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 2);
+  std::vector<std::unique_ptr<FakeTx>> txs;
+  for (std::uint32_t i = 0; i < 600; ++i) {
+    txs.push_back(std::make_unique<FakeTx>(i + 1, std::vector<std::uint32_t>{i},
+                                           std::vector<std::uint32_t>{}, i));
+    s->insert(txs.back()->tx);
+  }
+  s->on_progress(1, true, 60'000'000);
+  std::vector<PlannedBatch> out;
+  s->schedule(out);
+  ASSERT_EQ(out.size(), 4u); // 2 workers x 2 batches
+  for (auto& b : out)
+    EXPECT_EQ(b.count, 64u);
+  EXPECT_EQ(s->batches_out(0), 2u);
+  EXPECT_EQ(s->batches_out(1), 2u);
+  // Highest priorities first.
+  EXPECT_EQ(s->entry(out[0].ids[0]).priority, 599u);
+}
+
+} // namespace
+} // namespace extpack::sched
