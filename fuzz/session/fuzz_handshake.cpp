@@ -13,10 +13,11 @@
 namespace {
 std::size_t open_fds() {
   std::size_t n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
+    ++n;
   return n;
 }
-}  // namespace
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace extpack;
@@ -24,7 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // allocator and queue sizes are taken from the input, capped at 64 MiB in total.
   std::uint8_t buf[session::HANDSHAKE_BUFFER_SIZE] = {};
   const std::size_t n = size < sizeof(buf) ? size : sizeof(buf);
-  for (std::size_t i = 0; i < n; ++i) buf[i] = data[i];
+  for (std::size_t i = 0; i < n; ++i)
+    buf[i] = data[i];
   session::ClientLogon logon{};
   __builtin_memcpy(&logon, buf + 8, sizeof(logon));
   const std::uint64_t total = logon.allocator_size + logon.tpu_to_pack_size +

@@ -7,9 +7,8 @@
 
 namespace extpack {
 namespace {
-constexpr std::string_view kAlphabet =
-    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-}  // namespace
+constexpr std::string_view kAlphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+} // namespace
 
 std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
   std::vector<std::uint8_t> out(text.size() / 4 * 3 + 3);
@@ -28,14 +27,15 @@ std::string base64_encode(std::span<const std::uint8_t> bytes) {
   std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
   sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(),
                     sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // drop the terminating NUL
+  out.resize(out.size() - 1); // drop the terminating NUL
   return out;
 }
 
 std::string base58_encode(std::span<const std::uint8_t> bytes) {
   std::size_t zeros = 0;
-  while (zeros < bytes.size() && bytes[zeros] == 0) ++zeros;
-  std::vector<std::uint8_t> digits;  // base-58 digits, least significant first
+  while (zeros < bytes.size() && bytes[zeros] == 0)
+    ++zeros;
+  std::vector<std::uint8_t> digits; // base-58 digits, least significant first
   digits.reserve(bytes.size() * 138 / 100 + 1);
   for (std::size_t i = zeros; i < bytes.size(); ++i) {
     std::uint32_t carry = bytes[i];
@@ -50,14 +50,16 @@ std::string base58_encode(std::span<const std::uint8_t> bytes) {
     }
   }
   std::string out(zeros, '1');
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) out.push_back(kAlphabet[*it]);
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it)
+    out.push_back(kAlphabet[*it]);
   return out;
 }
 
 std::optional<std::vector<std::uint8_t>> base58_decode(std::string_view text) {
   std::size_t ones = 0;
-  while (ones < text.size() && text[ones] == '1') ++ones;
-  std::vector<std::uint8_t> bytes;  // least significant first
+  while (ones < text.size() && text[ones] == '1')
+    ++ones;
+  std::vector<std::uint8_t> bytes; // least significant first
   for (std::size_t i = ones; i < text.size(); ++i) {
     auto pos = kAlphabet.find(text[i]);
     if (pos == std::string_view::npos) return std::nullopt;
@@ -77,4 +79,4 @@ std::optional<std::vector<std::uint8_t>> base58_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace extpack
+} // namespace extpack

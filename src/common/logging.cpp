@@ -17,4 +17,4 @@ bool init_logging(std::string_view process_name, std::string_view level) {
   return known;
 }
 
-}  // namespace extpack
+} // namespace extpack

@@ -79,7 +79,8 @@ Result<std::array<std::uint8_t, HANDSHAKE_BUFFER_SIZE>> read_logon(int fd) {
 
 Result<ClientLogon> decode_logon(const std::array<std::uint8_t, HANDSHAKE_BUFFER_SIZE>& buf) {
   std::uint64_t version = 0;
-  for (int i = 7; i >= 0; --i) version = (version << 8) | buf[static_cast<std::size_t>(i)];
+  for (int i = 7; i >= 0; --i)
+    version = (version << 8) | buf[static_cast<std::size_t>(i)];
   if (version != HANDSHAKE_VERSION) {
     return make_error("Version; server={}; client={}", HANDSHAKE_VERSION, version);
   }
@@ -139,7 +140,7 @@ Result<void> send_success(int fd, const SessionFds& fds) {
   return {};
 }
 
-}  // namespace
+} // namespace
 
 std::array<std::uint8_t, HANDSHAKE_BUFFER_SIZE> encode_logon(const ClientLogon& logon) {
   std::array<std::uint8_t, HANDSHAKE_BUFFER_SIZE> buf{};
@@ -179,7 +180,7 @@ Result<HandshakeServer> HandshakeServer::listen(const fs::path& path) {
   }
   HandshakeServer s;
   s.fd_ = std::move(fd);
-  s.path_ = path;  // from here on the destructor unlinks it
+  s.path_ = path; // from here on the destructor unlinks it
   if (::listen(s.fd_.get(), 8) != 0) {
     return make_error("cannot listen on {}: {}", path.string(), std::strerror(errno));
   }
@@ -237,8 +238,9 @@ Result<SessionFds> connect_handshake(const fs::path& path, const ClientLogon& lo
   while (sent < buf.size()) {
     ssize_t n = ::send(fd.get(), buf.data() + sent, buf.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return make_error("sending the logon to {} failed: {}", path.string(),
-                                  n < 0 ? std::strerror(errno) : "connection closed");
+    if (n <= 0)
+      return make_error("sending the logon to {} failed: {}", path.string(),
+                        n < 0 ? std::strerror(errno) : "connection closed");
     sent += static_cast<std::size_t>(n);
   }
 
@@ -298,4 +300,4 @@ Result<SessionFds> connect_handshake(const fs::path& path, const ClientLogon& lo
   return fds;
 }
 
-}  // namespace extpack::session
+} // namespace extpack::session

@@ -91,7 +91,7 @@ Result<void> check_size(const shm::UniqueFd& fd, std::uint64_t want, const std::
   return {};
 }
 
-}  // namespace
+} // namespace
 
 Result<Manifest> read_manifest(const fs::path& dir) {
   const fs::path path = dir / MANIFEST_FILE;
@@ -104,7 +104,8 @@ Result<Manifest> read_manifest(const fs::path& dir) {
   Manifest m;
   auto get = [&](const char* key, auto& out) -> Result<void> {
     auto v = t[key].value<std::int64_t>();
-    if (!v || *v < 0) return make_error("manifest {}: missing or invalid key '{}'", path.string(), key);
+    if (!v || *v < 0)
+      return make_error("manifest {}: missing or invalid key '{}'", path.string(), key);
     out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
     return {};
   };
@@ -118,8 +119,10 @@ Result<Manifest> read_manifest(const fs::path& dir) {
                  get("worker_to_pack_capacity", c.worker_to_pack_capacity)}) {
     if (!r) return r.error();
   }
-  if (m.format != 1) return make_error("manifest {}: unsupported format {}", path.string(), m.format);
-  if (auto r = c.validate(); !r) return make_error("manifest {}: {}", path.string(), r.error().message);
+  if (m.format != 1)
+    return make_error("manifest {}: unsupported format {}", path.string(), m.format);
+  if (auto r = c.validate(); !r)
+    return make_error("manifest {}: {}", path.string(), r.error().message);
   return m;
 }
 
@@ -137,25 +140,25 @@ Result<SessionFds> open_regions(const fs::path& dir) {
       !r) {
     return r.error();
   }
-  if (auto r = check_size(
-          fds->progress_tracker,
-          shm::queue_minimum_file_size<ProgressMessage>(c.progress_tracker_capacity),
-          "progress_tracker");
+  if (auto r =
+          check_size(fds->progress_tracker,
+                     shm::queue_minimum_file_size<ProgressMessage>(c.progress_tracker_capacity),
+                     "progress_tracker");
       !r) {
     return r.error();
   }
   for (std::uint32_t i = 0; i < c.num_workers; ++i) {
-    if (auto r = check_size(
-            fds->pack_to_worker[i],
-            shm::queue_minimum_file_size<PackToWorkerMessage>(c.pack_to_worker_capacity),
-            worker_file("pack_to_worker", i));
+    if (auto r =
+            check_size(fds->pack_to_worker[i],
+                       shm::queue_minimum_file_size<PackToWorkerMessage>(c.pack_to_worker_capacity),
+                       worker_file("pack_to_worker", i));
         !r) {
       return r.error();
     }
-    if (auto r = check_size(
-            fds->worker_to_pack[i],
-            shm::queue_minimum_file_size<WorkerToPackMessage>(c.worker_to_pack_capacity),
-            worker_file("worker_to_pack", i));
+    if (auto r =
+            check_size(fds->worker_to_pack[i],
+                       shm::queue_minimum_file_size<WorkerToPackMessage>(c.worker_to_pack_capacity),
+                       worker_file("worker_to_pack", i));
         !r) {
       return r.error();
     }
@@ -163,9 +166,13 @@ Result<SessionFds> open_regions(const fs::path& dir) {
   return fds;
 }
 
-Regions::~Regions() { remove(); }
+Regions::~Regions() {
+  remove();
+}
 
-Regions::Regions(Regions&& o) noexcept : dir_(std::move(o.dir_)) { o.dir_.clear(); }
+Regions::Regions(Regions&& o) noexcept : dir_(std::move(o.dir_)) {
+  o.dir_.clear();
+}
 
 Regions& Regions::operator=(Regions&& o) noexcept {
   if (this != &o) {
@@ -205,7 +212,7 @@ Result<Regions> Regions::create(const fs::path& dir, const SessionConfig& cfg) {
     return make_error("cannot create session directory {}: {}", dir.string(), std::strerror(errno));
   }
   Regions regions;
-  regions.dir_ = dir;  // from here on, failure removes what was made
+  regions.dir_ = dir; // from here on, failure removes what was made
   auto fds = open_all(dir, cfg.num_workers, true);
   if (!fds) return fds.error();
   if (auto r = initialize_regions(*fds, cfg); !r) return r.error();
@@ -224,4 +231,4 @@ Result<Regions> Regions::create(const fs::path& dir, const SessionConfig& cfg) {
   return regions;
 }
 
-}  // namespace extpack::session
+} // namespace extpack::session

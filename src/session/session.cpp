@@ -16,7 +16,7 @@ Result<void> check_capacity(const char* name, std::uint64_t capacity) {
   }
   return {};
 }
-}  // namespace
+} // namespace
 
 Result<void> SessionConfig::validate() const {
   if (num_workers < 1 || num_workers > MAX_WORKERS) {
@@ -80,8 +80,8 @@ Result<void> initialize_regions(const SessionFds& fds, const ClientLogon& logon)
   auto shaq = [](const char* name, const Error& e) {
     return make_error("Shaq; err={}: {}", name, e.message);
   };
-  if (auto q = shm::Producer<TpuToPackMessage>::create(fds.tpu_to_pack.get(),
-                                                       logon.tpu_to_pack_size);
+  if (auto q =
+          shm::Producer<TpuToPackMessage>::create(fds.tpu_to_pack.get(), logon.tpu_to_pack_size);
       !q) {
     return shaq("tpu_to_pack", q.error());
   }
@@ -118,8 +118,9 @@ Result<PackSession> PackSession::join(const SessionFds& fds, std::uint32_t alloc
   PackSession s;
   for (std::uint32_t k = 0; k < allocator_handles; ++k) {
     auto a = shm::Allocator::join(fds.allocator.get(), pack_allocator_id(w, k));
-    if (!a) return make_error("allocator handle {} (id {}): {}", k, pack_allocator_id(w, k),
-                              a.error().message);
+    if (!a)
+      return make_error("allocator handle {} (id {}): {}", k, pack_allocator_id(w, k),
+                        a.error().message);
     s.allocators.push_back(std::move(*a));
   }
   auto tpu = shm::Consumer<abi::TpuToPackMessage>::join(fds.tpu_to_pack.get());
@@ -162,8 +163,9 @@ Result<AgaveSession> AgaveSession::join(const SessionFds& fds) {
   for (std::uint32_t i = 0; i < w; ++i) {
     AgaveWorkerEndpoint ep;
     auto wa = shm::Allocator::join(fds.allocator.get(), worker_allocator_id(i));
-    if (!wa) return make_error("allocator (worker {} id {}): {}", i, worker_allocator_id(i),
-                               wa.error().message);
+    if (!wa)
+      return make_error("allocator (worker {} id {}): {}", i, worker_allocator_id(i),
+                        wa.error().message);
     ep.allocator = std::move(*wa);
     auto c = shm::Consumer<abi::PackToWorkerMessage>::join(fds.pack_to_worker[i].get());
     if (!c) return make_error("pack_to_worker[{}]: {}", i, c.error().message);
@@ -176,4 +178,4 @@ Result<AgaveSession> AgaveSession::join(const SessionFds& fds) {
   return s;
 }
 
-}  // namespace extpack::session
+} // namespace extpack::session

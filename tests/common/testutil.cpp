@@ -41,4 +41,4 @@ std::vector<std::vector<std::uint8_t>> load_base64_lines(const std::filesystem::
   return out;
 }
 
-}  // namespace extpack::test
+} // namespace extpack::test

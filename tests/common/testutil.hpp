@@ -17,4 +17,4 @@ std::vector<std::vector<std::uint8_t>> load_base64_lines(const std::filesystem::
 /// Reads a whole text file into lines (no trailing newline characters).
 std::vector<std::string> read_lines(const std::filesystem::path& file);
 
-}  // namespace extpack::test
+} // namespace extpack::test

@@ -28,7 +28,8 @@ fs::path socket_path(const char* tag) {
 
 std::size_t open_fd_count() {
   std::size_t n = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd"))
+    ++n;
   return n;
 }
 
@@ -67,7 +68,8 @@ TEST(Handshake, LogonBytesAreVersionThenClientLogonThenZeros) {
   session::ClientLogon l{3, 1u << 30, 2, 1000, 2000, 3000, 4000};
   auto b = session::encode_logon(l);
   EXPECT_EQ(b[0], 1);
-  for (int i = 1; i < 8; ++i) EXPECT_EQ(b[i], 0);
+  for (int i = 1; i < 8; ++i)
+    EXPECT_EQ(b[i], 0);
   std::uint64_t v = 0;
   std::memcpy(&v, b.data() + 8, 8);
   EXPECT_EQ(v, 3u);
@@ -75,7 +77,8 @@ TEST(Handshake, LogonBytesAreVersionThenClientLogonThenZeros) {
   EXPECT_EQ(v, 1u << 30);
   std::memcpy(&v, b.data() + 56, 8);
   EXPECT_EQ(v, 4000u);
-  for (std::size_t i = 64; i < b.size(); ++i) ASSERT_EQ(b[i], 0) << i;
+  for (std::size_t i = 64; i < b.size(); ++i)
+    ASSERT_EQ(b[i], 0) << i;
 }
 
 // Server (Agave side) in this process, client (pack) in a forked child.
@@ -163,7 +166,8 @@ TEST_P(MalformedLogon, IsAnsweredWithItsReasonAndLeaksNothing) {
   const std::size_t fds_before = open_fd_count();
 
   auto bytes = session::encode_logon(p.logon);
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(p.version >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<std::uint8_t>(p.version >> (8 * i));
   int client = raw_client(path, bytes.data(), bytes.size());
   ASSERT_GE(client, 0);
   auto accepted = server->accept(2000ms);
@@ -190,13 +194,12 @@ INSTANTIATE_TEST_SUITE_P(
                  "Worker count; count=65"},
         BadLogon{"handles0", 1, with(good_logon(), &session::ClientLogon::allocator_handles, 0),
                  "Allocator handles; count=0"},
-        BadLogon{"handles129", 1,
-                 with(good_logon(), &session::ClientLogon::allocator_handles, 129),
+        BadLogon{"handles129", 1, with(good_logon(), &session::ClientLogon::allocator_handles, 129),
                  "Allocator handles; count=129"},
         BadLogon{"tinyqueue", 1, with(good_logon(), &session::ClientLogon::tpu_to_pack_size, 100),
                  "Shaq; err="},
-        BadLogon{"tinyalloc", 1,
-                 with(good_logon(), &session::ClientLogon::allocator_size, 4096), "Rts alloc; err="}),
+        BadLogon{"tinyalloc", 1, with(good_logon(), &session::ClientLogon::allocator_size, 4096),
+                 "Rts alloc; err="}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Handshake, ClientThatStallsAfterTenBytesTimesOut) {
@@ -267,7 +270,8 @@ void fake_server(const fs::path& path, std::vector<std::uint8_t> answer, int nfd
       have += static_cast<std::size_t>(n);
     }
     std::vector<int> fds;
-    for (int i = 0; i < nfds; ++i) fds.push_back(::open("/dev/null", O_RDWR));
+    for (int i = 0; i < nfds; ++i)
+      fds.push_back(::open("/dev/null", O_RDWR));
     iovec iov{const_cast<std::uint8_t*>(answer.data()), answer.size()};
     std::vector<char> control(CMSG_SPACE(sizeof(int) * std::max(nfds, 1)), 0);
     msghdr msg{};
@@ -283,7 +287,8 @@ void fake_server(const fs::path& path, std::vector<std::uint8_t> answer, int nfd
       std::memcpy(CMSG_DATA(cm), fds.data(), sizeof(int) * nfds);
     }
     ::sendmsg(c, &msg, MSG_NOSIGNAL);
-    for (int f : fds) ::close(f);
+    for (int f : fds)
+      ::close(f);
     ::close(c);
     ::close(l);
     ::unlink(path.c_str());
@@ -302,7 +307,7 @@ TEST(Handshake, ClientRejectsGarbageAndTooFewDescriptors) {
   }
   {
     const auto path = socket_path("fewfds");
-    fake_server(path, {0x01}, 4);  // 2 workers need 3 + 4 = 7
+    fake_server(path, {0x01}, 4); // 2 workers need 3 + 4 = 7
     auto fds = session::connect_handshake(path, good_logon(2), 2000ms);
     ASSERT_FALSE(fds);
     EXPECT_NE(fds.error().message.find("received 4 descriptors, expected 7"), std::string::npos)
@@ -314,8 +319,8 @@ TEST(Handshake, ClientRejectsGarbageAndTooFewDescriptors) {
     auto fds = session::connect_handshake(path, good_logon(2), 2000ms);
     ASSERT_FALSE(fds);
   }
-  std::this_thread::sleep_for(100ms);  // let the fake servers' threads close their ends
+  std::this_thread::sleep_for(100ms); // let the fake servers' threads close their ends
   EXPECT_EQ(open_fd_count(), fds_before) << "received descriptors must be closed on failure";
 }
 
-}  // namespace
+} // namespace

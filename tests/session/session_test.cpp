@@ -45,7 +45,7 @@ TEST(SessionConfig, RejectsOutOfRangeValuesWithTheFieldName) {
   cfg.allocator_handles = 129;
   EXPECT_NE(cfg.validate().error().message.find("allocator_handles"), std::string::npos);
   cfg = small_config(4);
-  cfg.allocator_size = 4ull << 30;  // the u32 layout math of rts-alloc 0.2.0 would wrap
+  cfg.allocator_size = 4ull << 30; // the u32 layout math of rts-alloc 0.2.0 would wrap
   EXPECT_FALSE(cfg.validate());
   cfg = small_config(4);
   cfg.pack_to_worker_capacity = 1000;
@@ -97,7 +97,7 @@ TEST(SeedMode, StaleDirectoryFromACrashedCreatorIsReported) {
   if (child == 0) {
     auto r = session::Regions::create(dir, small_config(1));
     if (!r) ::_exit(1);
-    r->release();  // simulate a crash: the files stay behind
+    r->release(); // simulate a crash: the files stay behind
     ::_exit(0);
   }
   int status = 0;
@@ -205,7 +205,7 @@ TEST(SeedMode, FullSessionBetweenTwoProcessesUsesEveryQueue) {
   for (std::uint32_t i = 0; i < kWorkers; ++i) {
     auto* batch = static_cast<abi::SharableTransactionRegion*>(alloc.allocate(16));
     ASSERT_NE(batch, nullptr);
-    *batch = {alloc.offset(batch), 0, 0};  // a dummy region: the worker does not read it
+    *batch = {alloc.offset(batch), 0, 0}; // a dummy region: the worker does not read it
     abi::PackToWorkerMessage msg{};
     msg.flags = abi::pack_message_flags::NONE;
     msg.max_execution_slot = 77;
@@ -262,7 +262,8 @@ TEST(SeedMode, FullSessionBetweenTwoProcessesUsesEveryQueue) {
 
   // Everything pack received or allocated is freed. Remote frees of the child's memory are
   // not yet cleaned (the child is gone) and count as free.
-  for (const auto& u : alloc.usage_all()) EXPECT_EQ(u.allocations, 0u);
+  for (const auto& u : alloc.usage_all())
+    EXPECT_EQ(u.allocations, 0u);
 }
 
-}  // namespace
+} // namespace

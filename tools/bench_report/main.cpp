@@ -12,9 +12,9 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <thread>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -71,10 +71,10 @@ std::string machine_description() {
 std::optional<json> run_suite(const fs::path& bin, int reps, const std::string& filter,
                               double min_time, std::string& err) {
   const fs::path tmp = fs::temp_directory_path() / fmt::format("bench-{}.json", ::getpid());
-  std::string cmd = fmt::format(
-      "'{}' --benchmark_repetitions={} --benchmark_min_time={} --benchmark_out='{}' "
-      "--benchmark_out_format=json --benchmark_format=console",
-      bin.string(), reps, min_time, tmp.string());
+  std::string cmd =
+      fmt::format("'{}' --benchmark_repetitions={} --benchmark_min_time={} --benchmark_out='{}' "
+                  "--benchmark_out_format=json --benchmark_format=console",
+                  bin.string(), reps, min_time, tmp.string());
   if (!filter.empty()) cmd += fmt::format(" --benchmark_filter='{}'", filter);
   cmd += " >&2";
   int status = std::system(cmd.c_str());
@@ -92,7 +92,7 @@ std::optional<json> run_suite(const fs::path& bin, int reps, const std::string& 
   return j;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> suites;
@@ -139,9 +139,11 @@ int main(int argc, char** argv) {
       series.real_time.push_back(b.value("real_time", 0.0));
       for (const auto& [k, v] : b.items()) {
         static const std::vector<std::string> skip = {
-            "name", "run_name", "run_type", "repetitions", "repetition_index", "threads",
-            "iterations", "real_time", "cpu_time", "time_unit", "family_index",
-            "per_family_instance_index", "aggregate_name", "aggregate_unit"};
+            "name",           "run_name",         "run_type",
+            "repetitions",    "repetition_index", "threads",
+            "iterations",     "real_time",        "cpu_time",
+            "time_unit",      "family_index",     "per_family_instance_index",
+            "aggregate_name", "aggregate_unit"};
         if (v.is_number() && std::find(skip.begin(), skip.end(), k) == skip.end()) {
           series.counters[k].push_back(v.get<double>());
         }
@@ -155,8 +157,8 @@ int main(int argc, char** argv) {
       for (const auto& [k, v] : s2.counters) {
         counters += fmt::format("{}{}={}", counters.empty() ? "" : ", ", k, human(median(v)));
       }
-      md << fmt::format("| `{}` | {:.1f} {} | {:.1f} | {:.1f} | {} |\n", name,
-                        median(s2.real_time), s2.time_unit, *mn, *mx, counters);
+      md << fmt::format("| `{}` | {:.1f} {} | {:.1f} | {:.1f} | {} |\n", name, median(s2.real_time),
+                        s2.time_unit, *mn, *mx, counters);
     }
   }
   std::ofstream f(out);

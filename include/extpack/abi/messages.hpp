@@ -30,14 +30,14 @@ inline constexpr std::uint8_t IS_SIMPLE_VOTE = 1u << 0;
 inline constexpr std::uint8_t FORWARDED = 1u << 1;
 inline constexpr std::uint8_t FROM_STAKED_NODE = 1u << 2;
 inline constexpr std::uint8_t ALL = IS_SIMPLE_VOTE | FORWARDED | FROM_STAKED_NODE;
-}  // namespace tpu_message_flags
+} // namespace tpu_message_flags
 
 /// PackToWorkerMessage::flags bits. Bit 0 is unused in 3.1 (it becomes EXECUTE in 4.x).
 namespace pack_message_flags {
 inline constexpr std::uint16_t NONE = 0;
 inline constexpr std::uint16_t RESOLVE = 1u << 1;
 inline constexpr std::uint16_t ALL = RESOLVE;
-}  // namespace pack_message_flags
+} // namespace pack_message_flags
 
 /// TransactionResponseRegion::tag values and Resolved::success values.
 namespace worker_message_types {
@@ -45,7 +45,7 @@ inline constexpr std::uint8_t EXECUTION_RESPONSE = 0;
 inline constexpr std::uint8_t RESOLVED = 1;
 inline constexpr std::uint8_t RESOLVE_FAILURE = 0;
 inline constexpr std::uint8_t RESOLVE_SUCCESS = 1;
-}  // namespace worker_message_types
+} // namespace worker_message_types
 
 /// ExecutionResponse::not_included_reason values (3.1 numbering, after agave PR #8756).
 namespace not_included_reasons {
@@ -103,12 +103,12 @@ constexpr bool is_defined(std::uint8_t reason) {
 
 /// The constant's name, e.g. "ACCOUNT_IN_USE"; "RESERVED" (4..=63) or "UNDEFINED" otherwise.
 const char* name(std::uint8_t reason);
-}  // namespace not_included_reasons
+} // namespace not_included_reasons
 
 /// Reference to one serialized transaction in the allocator (size 16).
 struct SharableTransactionRegion {
-  std::uint64_t offset;  ///< byte offset from the start of the allocator file
-  std::uint32_t length;  ///< transaction length in bytes
+  std::uint64_t offset; ///< byte offset from the start of the allocator file
+  std::uint32_t length; ///< transaction length in bytes
   std::uint32_t pad0;
 };
 
@@ -130,7 +130,7 @@ struct SharableTransactionBatchRegion {
 /// Reference to an array of inner responses, all of type `tag` (size 16).
 struct TransactionResponseRegion {
   std::uint8_t tag;
-  std::uint8_t num_transaction_responses;  ///< must equal the batch's num_transactions
+  std::uint8_t num_transaction_responses; ///< must equal the batch's num_transactions
   std::uint8_t pad0[6];
   std::uint64_t transaction_responses_offset;
 };
@@ -138,59 +138,59 @@ struct TransactionResponseRegion {
 /// [TPU -> pack] One transaction; ownership of its bytes moves to pack (size 40).
 struct TpuToPackMessage {
   SharableTransactionRegion transaction;
-  std::uint8_t flags;         ///< tpu_message_flags
-  std::uint8_t src_addr[16];  ///< IPv6; IPv4 sources as ::ffff:a.b.c.d, network byte order
+  std::uint8_t flags;        ///< tpu_message_flags
+  std::uint8_t src_addr[16]; ///< IPv6; IPv4 sources as ::ffff:a.b.c.d, network byte order
   std::uint8_t pad0[7];
 };
 
 /// [Agave -> pack] Leader status and slot progress (size 48).
 struct ProgressMessage {
-  std::uint8_t leader_state;  ///< IS_LEADER only while leader and a bank is ready
+  std::uint8_t leader_state; ///< IS_LEADER only while leader and a bank is ready
   std::uint8_t pad0[7];
   std::uint64_t current_slot;
-  std::uint64_t next_leader_slot;      ///< excludes the current slot; UINT64_MAX if unknown
-  std::uint64_t leader_range_end;      ///< inclusive; UINT64_MAX if unknown
-  std::uint64_t remaining_cost_units;  ///< block limit minus used; valid only while leader
-  std::uint8_t current_slot_progress;  ///< percent through the current slot
+  std::uint64_t next_leader_slot;     ///< excludes the current slot; UINT64_MAX if unknown
+  std::uint64_t leader_range_end;     ///< inclusive; UINT64_MAX if unknown
+  std::uint64_t remaining_cost_units; ///< block limit minus used; valid only while leader
+  std::uint8_t current_slot_progress; ///< percent through the current slot
   std::uint8_t pad1[7];
 };
 
 /// [pack -> worker] A batch to execute or resolve; pack keeps ownership (size 32).
 struct PackToWorkerMessage {
-  std::uint16_t flags;  ///< pack_message_flags
+  std::uint16_t flags; ///< pack_message_flags
   std::uint8_t pad0[6];
-  std::uint64_t max_execution_slot;  ///< not used with RESOLVE
+  std::uint64_t max_execution_slot; ///< not used with RESOLVE
   SharableTransactionBatchRegion batch;
 };
 
 /// [worker -> pack] The answer to exactly one PackToWorkerMessage (size 40).
 struct WorkerToPackMessage {
-  SharableTransactionBatchRegion batch;  ///< echoed from the request
-  std::uint8_t processed;                ///< PROCESSED or NOT_PROCESSED
+  SharableTransactionBatchRegion batch; ///< echoed from the request
+  std::uint8_t processed;               ///< PROCESSED or NOT_PROCESSED
   std::uint8_t pad0[7];
-  TransactionResponseRegion responses;  ///< undefined unless processed == PROCESSED
+  TransactionResponseRegion responses; ///< undefined unless processed == PROCESSED
 };
 
 /// Inner response, tag EXECUTION_RESPONSE (size 24).
 struct ExecutionResponse {
-  std::uint8_t not_included_reason;  ///< not_included_reasons::NONE means included
+  std::uint8_t not_included_reason; ///< not_included_reasons::NONE means included
   std::uint8_t pad0[7];
-  std::uint64_t cost_units;         ///< if included: cost units used
-  std::uint64_t fee_payer_balance;  ///< if included: fee payer's balance after execution
+  std::uint64_t cost_units;        ///< if included: cost units used
+  std::uint64_t fee_payer_balance; ///< if included: fee payer's balance after execution
 };
 
 /// Inner response, tag RESOLVED (size 40).
 struct Resolved {
-  std::uint8_t success;  ///< RESOLVE_SUCCESS or RESOLVE_FAILURE
+  std::uint8_t success; ///< RESOLVE_SUCCESS or RESOLVE_FAILURE
   std::uint8_t pad0[7];
-  std::uint64_t slot;                       ///< slot of the bank used for resolution
-  std::uint64_t min_alt_deactivation_slot;  ///< UINT64_MAX if none
-  SharablePubkeys resolved_pubkeys;         ///< writable first, then readonly; freed by pack
+  std::uint64_t slot;                      ///< slot of the bank used for resolution
+  std::uint64_t min_alt_deactivation_slot; ///< UINT64_MAX if none
+  SharablePubkeys resolved_pubkeys;        ///< writable first, then readonly; freed by pack
 };
 
 // ---- Layout promises (protocol-3.1.md §2; checked against rustc #[repr(C)] there) ----
-#define EXTPACK_LAYOUT(T, size, align)                                                           \
-  static_assert(sizeof(T) == (size), #T " size");                                                \
+#define EXTPACK_LAYOUT(T, size, align)                                                             \
+  static_assert(sizeof(T) == (size), #T " size");                                                  \
   static_assert(alignof(T) == (align), #T " align")
 EXTPACK_LAYOUT(SharableTransactionRegion, 16, 8);
 static_assert(offsetof(SharableTransactionRegion, offset) == 0);
@@ -241,4 +241,4 @@ static_assert(offsetof(Resolved, min_alt_deactivation_slot) == 16);
 static_assert(offsetof(Resolved, resolved_pubkeys) == 24);
 #undef EXTPACK_LAYOUT
 
-}  // namespace extpack::abi
+} // namespace extpack::abi

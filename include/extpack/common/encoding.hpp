@@ -20,4 +20,4 @@ std::string base58_encode(std::span<const std::uint8_t> bytes);
 /// Decodes base58 (Bitcoin alphabet); nullopt on an invalid character.
 std::optional<std::vector<std::uint8_t>> base58_decode(std::string_view text);
 
-}  // namespace extpack
+} // namespace extpack

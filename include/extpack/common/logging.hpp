@@ -11,4 +11,4 @@ namespace extpack {
 /// "info", "warn", "error", "off"). Logs go to stderr. Returns false on an unknown level.
 bool init_logging(std::string_view process_name, std::string_view level);
 
-}  // namespace extpack
+} // namespace extpack

@@ -26,8 +26,8 @@ template <typename... Args>
 
 template <typename T> class [[nodiscard]] Result {
 public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}     // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {} // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -61,7 +61,7 @@ private:
 template <> class [[nodiscard]] Result<void> {
 public:
   Result() = default;
-  Result(Error error) : err_(std::move(error)), ok_(false) {}  // NOLINT
+  Result(Error error) : err_(std::move(error)), ok_(false) {} // NOLINT
 
   [[nodiscard]] bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
@@ -75,4 +75,4 @@ private:
   bool ok_ = true;
 };
 
-}  // namespace extpack
+} // namespace extpack

@@ -77,4 +77,4 @@ private:
 Result<SessionFds> connect_handshake(const std::filesystem::path& path, const ClientLogon& logon,
                                      std::chrono::milliseconds timeout);
 
-}  // namespace extpack::session
+} // namespace extpack::session

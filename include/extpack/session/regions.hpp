@@ -58,4 +58,4 @@ Result<Manifest> read_manifest(const std::filesystem::path& dir);
 /// Opens every file of the session in `dir` read-write, checking the manifest and sizes.
 Result<SessionFds> open_regions(const std::filesystem::path& dir);
 
-}  // namespace extpack::session
+} // namespace extpack::session

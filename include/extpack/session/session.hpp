@@ -24,8 +24,12 @@ namespace extpack::session {
 inline constexpr std::uint32_t MAX_WORKERS = 64;
 inline constexpr std::uint32_t MAX_ALLOCATOR_HANDLES = 128;
 
-inline constexpr std::uint32_t tpu_allocator_id() { return 0; }
-inline constexpr std::uint32_t worker_allocator_id(std::uint32_t worker) { return 1 + worker; }
+inline constexpr std::uint32_t tpu_allocator_id() {
+  return 0;
+}
+inline constexpr std::uint32_t worker_allocator_id(std::uint32_t worker) {
+  return 1 + worker;
+}
 inline constexpr std::uint32_t pack_allocator_id(std::uint32_t workers, std::uint32_t handle) {
   return 1 + workers + handle;
 }
@@ -35,7 +39,7 @@ inline constexpr std::uint32_t pack_allocator_id(std::uint32_t workers, std::uin
 struct SessionConfig {
   std::uint32_t num_workers = 4;
   std::uint32_t allocator_handles = 1;
-  std::uint64_t allocator_size = 512ull * 1024 * 1024;  ///< < 4 GiB, multiple of 2 MiB
+  std::uint64_t allocator_size = 512ull * 1024 * 1024; ///< < 4 GiB, multiple of 2 MiB
   std::uint64_t tpu_to_pack_capacity = 1u << 16;
   std::uint64_t progress_tracker_capacity = 1u << 10;
   std::uint64_t pack_to_worker_capacity = 1u << 10;
@@ -71,8 +75,8 @@ struct SessionFds {
   shm::UniqueFd allocator;
   shm::UniqueFd tpu_to_pack;
   shm::UniqueFd progress_tracker;
-  std::vector<shm::UniqueFd> pack_to_worker;  ///< one per worker
-  std::vector<shm::UniqueFd> worker_to_pack;  ///< one per worker
+  std::vector<shm::UniqueFd> pack_to_worker; ///< one per worker
+  std::vector<shm::UniqueFd> worker_to_pack; ///< one per worker
   [[nodiscard]] std::uint32_t num_workers() const {
     return static_cast<std::uint32_t>(pack_to_worker.size());
   }
@@ -88,7 +92,7 @@ Result<void> initialize_regions(const SessionFds& fds, const SessionConfig& cfg)
 /// Pack's side: consumer of tpu_to_pack, progress_tracker and worker_to_pack[i],
 /// producer of pack_to_worker[i], and H allocator handles (ids 1+W+k).
 struct PackSession {
-  std::vector<shm::Allocator> allocators;  ///< handle k has id 1 + W + k
+  std::vector<shm::Allocator> allocators; ///< handle k has id 1 + W + k
   shm::Consumer<abi::TpuToPackMessage> tpu_to_pack;
   shm::Consumer<abi::ProgressMessage> progress_tracker;
   std::vector<shm::Producer<abi::PackToWorkerMessage>> pack_to_worker;
@@ -104,13 +108,13 @@ struct PackSession {
 /// per worker i a consumer of pack_to_worker[i], a producer of worker_to_pack[i] and
 /// allocator id 1+i. Worker endpoints are separate objects so each can move to its thread.
 struct AgaveWorkerEndpoint {
-  shm::Allocator allocator;  ///< id 1 + i
+  shm::Allocator allocator; ///< id 1 + i
   shm::Consumer<abi::PackToWorkerMessage> pack_to_worker;
   shm::Producer<abi::WorkerToPackMessage> worker_to_pack;
 };
 
 struct AgaveSession {
-  shm::Allocator tpu_allocator;  ///< id 0
+  shm::Allocator tpu_allocator; ///< id 0
   shm::Producer<abi::TpuToPackMessage> tpu_to_pack;
   shm::Producer<abi::ProgressMessage> progress_tracker;
   std::vector<AgaveWorkerEndpoint> workers;
@@ -118,4 +122,4 @@ struct AgaveSession {
   static Result<AgaveSession> join(const SessionFds& fds);
 };
 
-}  // namespace extpack::session
+} // namespace extpack::session
