@@ -1,177 +1,290 @@
-// extpack-pack: the external scheduler process. Joins a seed-mode session directory
-// (created by the validator side or a setup tool), runs the pack loop until SIGTERM or
-// SIGINT, shuts down cleanly (every allocation pack owns is freed) and writes its stats.
-#include <algorithm>
+// extpack-pack: the external scheduler process. Reaches its session either through a
+// seed-mode directory (--session-dir) or the 3.1 handshake on the validator's Unix socket
+// (--connect), runs the pack loop until SIGTERM or SIGINT, shuts down cleanly (every
+// allocation pack owns is freed), writes its stats and exits with an ops::ExitCode.
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "extpack/common/logging.hpp"
+#include "extpack/ops/config_cli.hpp"
+#include "extpack/ops/exit_codes.hpp"
+#include "extpack/ops/metrics_server.hpp"
 #include "extpack/pack/runtime.hpp"
 #include "extpack/sched/policies.hpp"
-#include "extpack/session/regions.hpp"
+#include "metrics_feed.hpp"
+#include "session_join.hpp"
+#include "settings.hpp"
 
 namespace {
 
+namespace ops = extpack::ops;
+namespace apps = extpack::apps;
+using Clock = std::chrono::steady_clock;
+
 std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 
 extern "C" void on_signal(int) {
   g_stop.store(true, std::memory_order_relaxed);
 }
 
-std::string join_names() {
-  std::string s;
-  for (auto n : extpack::sched::policy_names()) {
-    if (!s.empty()) s += ", ";
-    s += n;
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+/// Options that are not configuration keys: the logon's shape and run-control knobs.
+struct AppOptions {
+  apps::LogonShape shape;
+  std::uint64_t wait_ms = 10'000;
+  std::uint64_t duration_ms = 0;
+};
+
+constexpr const char* FOOTER = R"(
+Session: exactly one of --session-dir (seed mode: join regions another process created)
+and --connect (3.1 handshake: pack logs on with --workers, --allocator-mib, the queue
+capacities and --allocator-handles; the validator creates the regions).
+Configuration: built-in defaults, then --config FILE, then flags (--set KEY=VALUE for any
+key); docs/OPERATIONS.md lists every key. 'extpack-pack check-config FILE' checks a file.
+Validator loss: no progress message for timeouts.validator_silence_ms (after the first one)
+ends the session; pack frees everything, writes its stats and waits up to --wait-ms for a
+new session (socket mode: reconnects with backoff; seed mode: a new manifest in the
+directory). --stats-out always holds the latest session's statistics.
+Exit codes: 0 clean (stopped by SIGTERM/SIGINT or --duration-ms and drained), 1 runtime
+failure (allocations still owned at exit), 2 bad flags or configuration, 3 the first
+session could not be joined, 4 validator lost and no new session within --wait-ms, 5
+metrics endpoint or stats output failed.)";
+
+void add_app_options(CLI::App& app, AppOptions& o) {
+  const auto pow2 = CLI::Validator(
+      [](std::string& v) {
+        unsigned long long n = 0;
+        try {
+          n = std::stoull(v);
+        } catch (const std::exception&) {
+          return std::string("expected a power of two");
+        }
+        return n != 0 && (n & (n - 1)) == 0 ? std::string()
+                                            : fmt::format("{} is not a power of two", v);
+      },
+      "POWER_OF_TWO");
+  app.add_option("--workers", o.shape.workers,
+                 "--connect only: worker count pack asks the validator for (1..64)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
+  app.add_option("--allocator-mib", o.shape.allocator_mib,
+                 "--connect only: shared allocator size to ask for, MiB (even, 8..4094)")
+      ->capture_default_str()
+      ->check(CLI::Range(8u, 4094u));
+  app.add_option("--tpu-to-pack-capacity", o.shape.tpu_to_pack_capacity,
+                 "--connect only: tpu_to_pack queue capacity, messages")
+      ->capture_default_str()
+      ->check(pow2);
+  app.add_option("--progress-capacity", o.shape.progress_tracker_capacity,
+                 "--connect only: progress_tracker queue capacity, messages")
+      ->capture_default_str()
+      ->check(pow2);
+  app.add_option("--pack-to-worker-capacity", o.shape.pack_to_worker_capacity,
+                 "--connect only: pack_to_worker queue capacity per worker, messages")
+      ->capture_default_str()
+      ->check(pow2);
+  app.add_option("--worker-to-pack-capacity", o.shape.worker_to_pack_capacity,
+                 "--connect only: worker_to_pack queue capacity per worker, messages")
+      ->capture_default_str()
+      ->check(pow2);
+  app.add_option("--wait-ms", o.wait_ms,
+                 "How long to keep trying to join a session (at start and after the validator "
+                 "was lost): waiting for a seed-mode manifest, or reconnecting to the "
+                 "handshake socket (backoff 50 ms to 1 s)")
+      ->capture_default_str();
+  app.add_option("--duration-ms", o.duration_ms,
+                 "Stop by itself after this long (0 = run until SIGTERM/SIGINT)")
+      ->capture_default_str();
+}
+
+std::vector<std::string> policy_names() {
+  std::vector<std::string> v;
+  for (auto n : extpack::sched::policy_names())
+    v.emplace_back(n);
+  return v;
+}
+
+/// Why one session's loop ended.
+enum class LoopEnd { Signal, Duration, ValidatorLost };
+
+/// Polls `rt` until a signal, --duration-ms or the loss of the validator (the runtime's
+/// liveness rules); refreshes the metrics every 100 ms.
+LoopEnd run_loop(extpack::pack::PackRuntime& rt, extpack::session::PackSession& s,
+                 apps::PackMetricsFeed* feed, const AppOptions& opt, Clock::time_point start) {
+  constexpr auto TICK = std::chrono::milliseconds(100);
+  constexpr auto MIN_SLEEP = std::chrono::microseconds(20);
+  constexpr auto MAX_SLEEP = std::chrono::microseconds(1000);
+  auto next_tick = Clock::now();
+  auto sleep = MIN_SLEEP;
+  while (!g_stop.load(std::memory_order_relaxed)) {
+    const std::size_t did = rt.poll_once();
+    if (rt.validator_lost()) return LoopEnd::ValidatorLost;
+    const auto now = Clock::now();
+    if (now >= next_tick) {
+      next_tick = now + TICK;
+      if (feed != nullptr) feed->update(rt, s);
+      if (opt.duration_ms != 0 && now - start >= std::chrono::milliseconds(opt.duration_ms)) {
+        spdlog::info("--duration-ms {} reached; shutting down", opt.duration_ms);
+        return LoopEnd::Duration;
+      }
+    }
+    if (did != 0) {
+      sleep = MIN_SLEEP;
+      continue;
+    }
+    std::this_thread::sleep_for(sleep);
+    sleep = std::min(sleep * 2, MAX_SLEEP);
   }
-  return s;
+  return LoopEnd::Signal;
+}
+
+/// Writes the stats file (replacing the previous session's). False if it failed.
+bool write_stats(const std::string& path, const extpack::pack::PackRuntime& rt,
+                 std::uint32_t session_number) {
+  if (path.empty()) return true;
+  auto doc = rt.stats_json();
+  doc["session_number"] = session_number;
+  std::ofstream out(path);
+  out << doc.dump(2) << '\n';
+  out.close();
+  if (!out) spdlog::error("cannot write stats to {}", path);
+  return static_cast<bool>(out);
+}
+
+int run(const ops::PackConfig& cfg, const AppOptions& opt) {
+  if (auto policy = apps::make_configured_policy(cfg); !policy) {
+    spdlog::error("{}", policy.error().message);
+    return ops::status(ops::ExitCode::Usage);
+  }
+  auto session_cfg = apps::session_config(opt.shape, cfg.session.allocator_handles);
+  if (!session_cfg) {
+    spdlog::error("invalid logon shape: {}", session_cfg.error().message);
+    return ops::status(ops::ExitCode::Usage);
+  }
+  spdlog::info("effective configuration: {}", apps::describe(cfg));
+  if (!cfg.session.connect.empty()) {
+    spdlog::info("logon: {} workers, {} MiB allocator, {} allocator handles, queue capacities "
+                 "tpu_to_pack {} progress_tracker {} pack_to_worker {} worker_to_pack {}",
+                 opt.shape.workers, opt.shape.allocator_mib, cfg.session.allocator_handles,
+                 opt.shape.tpu_to_pack_capacity, opt.shape.progress_tracker_capacity,
+                 opt.shape.pack_to_worker_capacity, opt.shape.worker_to_pack_capacity);
+  }
+  install_signal_handlers();
+
+  ops::MetricsRegistry registry;
+  std::unique_ptr<ops::MetricsServer> server;
+  if (cfg.metrics_listen != "off") {
+    auto started = ops::MetricsServer::start(cfg.metrics_listen, registry);
+    if (!started) {
+      spdlog::error("metrics endpoint: {}", started.error().message);
+      return ops::status(ops::ExitCode::OutputFailure);
+    }
+    server = std::move(*started);
+    spdlog::info("metrics at http://{}:{}/metrics",
+                 cfg.metrics_listen.substr(0, cfg.metrics_listen.rfind(':')), server->port());
+  }
+
+  extpack::pack::RuntimeConfig rcfg = apps::runtime_config(cfg);
+  const auto wait = std::chrono::milliseconds(opt.wait_ms);
+  const auto start = Clock::now();
+  apps::SeedIdentity lost_seed;
+  ops::ExitCode exit = ops::ExitCode::Clean;
+  for (std::uint32_t number = 1;; ++number) {
+    auto joined =
+        cfg.session.connect.empty()
+            ? apps::join_seed_session(cfg.session.dir, lost_seed, wait, g_stop)
+            : apps::join_handshake_session(cfg.session.connect, *session_cfg, wait, g_stop);
+    if (!joined) {
+      if (g_stop.load()) {
+        spdlog::info("stopped by a signal while waiting for a session");
+        return ops::status(exit);
+      }
+      spdlog::error("{}", joined.error().message);
+      // The first join failing is a setup problem; failing to find a new session after
+      // the validator was lost means it is gone for good.
+      return ops::status(number == 1 ? ops::ExitCode::SessionSetup : ops::ExitCode::PeerLost);
+    }
+    extpack::session::PackSession& s = joined->session;
+    const std::uint32_t workers = s.num_workers();
+    spdlog::info("joined {} (session {}): {} workers, allocator id {}, policy {}",
+                 joined->description, number, workers,
+                 extpack::session::pack_allocator_id(workers, rcfg.allocator_handle),
+                 cfg.policy.name);
+
+    std::unique_ptr<apps::PackMetricsFeed> feed;
+    if (server) feed = std::make_unique<apps::PackMetricsFeed>(registry, workers);
+    auto policy = apps::make_configured_policy(cfg);
+    extpack::pack::PackRuntime rt(s, rcfg, std::move(*policy));
+    const LoopEnd end = run_loop(rt, s, feed.get(), opt, start);
+    if (end == LoopEnd::Signal) {
+      spdlog::info("signal received; shutting down (grace {} ms)", cfg.timeouts.shutdown_grace_ms);
+    }
+    rt.shutdown();
+    if (feed) feed->update(rt, s);
+    if (!write_stats(cfg.stats_out, rt, number)) exit = ops::ExitCode::OutputFailure;
+    if (rt.owned_regions() != 0) {
+      spdlog::error("session {} ended with {} allocations still owned", number, rt.owned_regions());
+      exit = ops::ExitCode::RuntimeFailure;
+    }
+    const auto& st = rt.stats();
+    spdlog::info("session {} over: received {}, included {}, dropped {}", number, st.received,
+                 rt.scheduler().counters().included, st.total_dropped());
+    if (end != LoopEnd::ValidatorLost || exit != ops::ExitCode::Clean) break;
+    lost_seed = joined->seed;
+    spdlog::warn("validator lost ({}); waiting up to {} ms for a new session",
+                 extpack::pack::to_string(rt.validator_loss()), opt.wait_ms);
+  }
+  spdlog::info("exit {} ({})", ops::status(exit), ops::exit_code_name(ops::status(exit)));
+  return ops::status(exit);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  using namespace extpack;
   CLI::App app{"extpack-pack: external block-packing scheduler for Agave's 3.1 scheduler "
-               "bindings (shared-memory session, seed mode)"};
-  std::string session_dir, policy_name = "extpack", stats_out, log_level = "info";
-  pack::RuntimeConfig cfg;
-  sched::SchedConfig& sc = cfg.sched;
-  std::uint64_t wait_ms = 10'000, shutdown_wait_ms = 2'000, duration_ms = 0;
-  std::uint64_t capacity = sc.capacity;
-  std::uint32_t max_attempts = sc.max_attempts;
+               "bindings (agave-scheduler-bindings 3.1, shared memory)"};
+  app.footer(FOOTER);
+  ops::ConfigCli cli;
+  AppOptions opt;
+  ops::add_pack_config_options(app, cli);
+  add_app_options(app, opt);
+  ops::add_check_config_command(app, cli);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : ops::status(ops::ExitCode::Usage);
+  }
+  const ops::PackConfigRules rules{policy_names()};
+  if (cli.check_requested()) return ops::run_check_pack_config(cli, stdout, rules);
 
-  app.add_option("--session-dir", session_dir,
-                 "Seed-mode session directory (manifest, allocator and queue files) to join")
-      ->required();
-  app.add_option("--policy", policy_name, "Scheduling policy: " + join_names())
-      ->capture_default_str();
-  app.add_option("--capacity", capacity,
-                 "Most transactions held at once (queued + in flight); the lowest-priority "
-                 "queued one is evicted when full")
-      ->capture_default_str();
-  app.add_option("--stats-out", stats_out, "Write a JSON stats file here on exit");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
-  app.add_option("--max-block-units", sc.limits.max_block_units,
-                 "Block cost limit, cost units per slot (SIMD-0256: 60M)")
-      ->capture_default_str();
-  app.add_option("--max-writable-account-units", sc.limits.max_writable_account_units,
-                 "Cost limit per writable account per slot, cost units (SIMD-0306: 24M at 60M)")
-      ->capture_default_str();
-  app.add_option("--max-vote-units", sc.limits.max_vote_units,
-                 "Cost limit of simple votes per slot, cost units")
-      ->capture_default_str();
-  app.add_option("--max-batch", sc.max_batch,
-                 "Transactions per batch (at most 64, the bindings' limit)")
-      ->capture_default_str();
-  app.add_option("--max-batches-per-worker", sc.max_batches_per_worker,
-                 "Batches a worker may hold at once")
-      ->capture_default_str();
-  app.add_option("--max-inflight-cost", sc.max_inflight_cost,
-                 "Cap on cost units in flight across workers (0 = only the slot budget)")
-      ->capture_default_str();
-  app.add_option("--max-scan", sc.max_scan_per_pass,
-                 "Queue entries one scheduling pass may examine")
-      ->capture_default_str();
-  app.add_option("--max-attempts", max_attempts,
-                 "Times a transaction may come back unexecuted before it is dropped")
-      ->capture_default_str();
-  app.add_option("--allocator-handle", cfg.allocator_handle,
-                 "Which of the session's pack allocator handles to use (id 1 + W + handle)")
-      ->capture_default_str();
-  app.add_option("--wait-ms", wait_ms,
-                 "How long to wait for the session directory's manifest to appear")
-      ->capture_default_str();
-  app.add_option("--shutdown-wait-ms", shutdown_wait_ms,
-                 "How long shutdown waits for answers to in-flight batches before freeing them")
-      ->capture_default_str();
-  app.add_option("--duration-ms", duration_ms,
-                 "Stop by itself after this long (0 = run until SIGTERM/SIGINT)")
-      ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-
-  if (!init_logging("pack", log_level)) {
-    std::fprintf(stderr, "unknown log level '%s'\n", log_level.c_str());
-    return 2;
+  auto cfg = ops::load_pack_config(cli, rules);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    return ops::status(ops::ExitCode::Usage);
   }
-  auto policy = sched::make_policy(policy_name);
-  if (!policy) {
-    spdlog::error("unknown policy '{}'; known: {}", policy_name, join_names());
-    return 2;
+  if (!extpack::init_logging("pack", cfg->log_level)) {
+    std::fprintf(stderr, "log.level: unknown level '%s'\n", cfg->log_level.c_str());
+    return ops::status(ops::ExitCode::Usage);
   }
-  sc.capacity = capacity;
-  sc.max_attempts = static_cast<std::uint8_t>(std::clamp<std::uint32_t>(max_attempts, 1, 255));
-  cfg.shutdown_wait = std::chrono::milliseconds(shutdown_wait_ms);
-
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGINT, on_signal);
-
-  // The validator side may still be creating the directory: wait for a readable manifest.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
-  Result<session::Manifest> manifest = session::read_manifest(session_dir);
-  while (!manifest && std::chrono::steady_clock::now() < give_up && !g_stop.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    manifest = session::read_manifest(session_dir);
-  }
-  if (!manifest) {
-    spdlog::error("cannot join session: {}", manifest.error().message);
-    return 1;
-  }
-  auto fds = session::open_regions(session_dir);
-  if (!fds) {
-    spdlog::error("cannot open session {}: {}", session_dir, fds.error().message);
-    return 1;
-  }
-  const std::uint32_t handles = manifest->config.allocator_handles;
-  if (cfg.allocator_handle >= handles) {
-    spdlog::error("--allocator-handle {} but the session has {} pack handles", cfg.allocator_handle,
-                  handles);
-    return 2;
-  }
-  auto session = session::PackSession::join(*fds, handles);
-  if (!session) {
-    spdlog::error("cannot join session {}: {}", session_dir, session.error().message);
-    return 1;
-  }
-  spdlog::info("joined {}: {} workers, allocator id {}, policy {}, capacity {}, block limit {}",
-               session_dir, session->num_workers(),
-               session::pack_allocator_id(session->num_workers(), cfg.allocator_handle),
-               policy->name(), sc.capacity, sc.limits.max_block_units);
-
-  pack::PackRuntime rt(*session, cfg, std::move(policy));
-  std::thread timer;
-  if (duration_ms != 0) {
-    timer = std::thread([duration_ms] {
-      const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(duration_ms);
-      while (!g_stop.load() && std::chrono::steady_clock::now() < end) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-      g_stop.store(true);
-    });
-  }
-  rt.run(g_stop);
-  if (timer.joinable()) timer.join();
-
-  const bool clean = rt.owned_regions() == 0;
-  if (!stats_out.empty()) {
-    std::ofstream out(stats_out);
-    out << rt.stats_json().dump(2) << '\n';
-    if (!out) {
-      spdlog::error("cannot write stats to {}", stats_out);
-      return 1;
-    }
-  }
-  if (!clean) {
-    spdlog::error("exit with {} regions still owned", rt.owned_regions());
-    return 1;
-  }
-  return 0;
+  return run(*cfg, opt);
 }

@@ -1,21 +1,39 @@
-// agave-sim: the validator side of the external-scheduler protocol, simulated, over a
-// seed-mode session directory. Prints one line per slot and a summary; writes JSON
-// statistics and the block record when asked. Exits 0 on a clean run, 1 on a setup error,
-// 2 on bad options.
+// agave-sim: the validator side of the external-scheduler protocol, simulated. Joins a
+// seed-mode session directory (--session-dir) or serves the 3.1 handshake on a Unix socket
+// (--listen: waits for pack, creates the regions pack's logon asks for, runs the session,
+// and once pack has exited checks the allocator for leaks itself). Prints one line per
+// slot and a summary; writes JSON statistics and the block record when asked.
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <thread>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "allocator_check.hpp"
 #include "extpack/common/logging.hpp"
+#include "extpack/ops/config_cli.hpp"
+#include "extpack/ops/exit_codes.hpp"
+#include "extpack/ops/metrics_server.hpp"
 #include "extpack/session/regions.hpp"
 #include "extpack/session/session.hpp"
 #include "extpack/sim/sim.hpp"
+#include "listener.hpp"
+#include "report_metrics.hpp"
+#include "settings.hpp"
 
 namespace {
+
+namespace ops = extpack::ops;
+namespace apps = extpack::apps;
+namespace session = extpack::session;
 
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
@@ -32,120 +50,231 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-} // namespace
+bool stopped() {
+  return g_stop.load(std::memory_order_acquire);
+}
 
-int main(int argc, char** argv) {
-  using extpack::sim::SimConfig;
-  SimConfig cfg;
-  std::string session_dir, stats_out, block_record, log_level = "info", input;
+struct AppOptions {
+  apps::SimRunOptions run;
   bool quiet = false;
+  std::string run_done_file;
+  std::uint64_t accept_wait_ms = 0;
+};
 
-  CLI::App app{"agave-sim: simulated Agave validator side of the external-scheduler protocol "
-               "(agave-scheduler-bindings 3.1). Joins a seed-mode session directory, feeds "
-               "transactions to pack, publishes slot progress and executes the batches pack "
-               "sends to its workers."};
-  app.add_option("--session-dir", session_dir,
-                 "Seed-mode session directory (created by the session's creator; the manifest "
-                 "gives the worker count and queue sizes)")
-      ->required();
-  app.add_option("--slots", cfg.slots, "Number of slots to run before shutting down")
-      ->capture_default_str()
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000}));
-  app.add_option("--first-slot", cfg.first_slot, "Slot number of the first slot")
+constexpr const char* FOOTER = R"(
+Session: exactly one of --session-dir (seed mode: join the regions a setup process created
+in DIR; its manifest gives the shape) and --listen (3.1 handshake: wait for pack on the Unix
+socket SOCKET, create the regions pack's logon asks for, and after the run wait until pack
+has exited, then count outstanding allocations per allocator id for the stats and summary).
+In --listen mode the session.workers/allocator/queue keys are not used: pack's logon
+decides. SIGTERM/SIGINT ends the run early, or ends the wait for pack.
+Configuration: defaults, then --config FILE, then flags (--set KEY=VALUE for any key);
+docs/OPERATIONS.md lists every key. 'agave-sim check-config FILE' checks a file.
+Exit codes: 0 clean, 1 simulation failed, 2 bad flags or configuration, 3 session could not
+be joined or served, 5 metrics, stats or block record output failed.)";
+
+void add_app_options(CLI::App& app, AppOptions& o) {
+  app.add_option("--first-slot", o.run.first_slot, "Slot number of the first slot")
       ->capture_default_str();
-  app.add_option("--slot-ms", cfg.slot_ms, "Slot length in milliseconds (real time)")
+  app.add_option("--leader-window", o.run.leader_window,
+                 "Consecutive leader slots per leader window (mainnet: 4)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000u));
+  app.add_option("--progress-ms", o.run.progress_ms,
+                 "Interval of progress messages within a slot, milliseconds")
       ->capture_default_str()
       ->check(CLI::Range(1u, 60'000u));
-  app.add_option("--leader-window", cfg.leader_window, "Consecutive leader slots per leader window")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1'000'000u));
-  app.add_option("--leader-every", cfg.leader_every,
-                 "The node leads the last --leader-window slots of every N slots (N = window: "
-                 "always leader)")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1'000'000u));
-  app.add_option("--input", input,
-                 "Replay this file of base64 wire transactions (one per line) once, instead of "
-                 "the built-in generator; blockhash checks are then off")
-      ->check(CLI::ExistingFile);
-  app.add_option("--tx-per-slot", cfg.tx_per_slot, "Transactions offered to pack per slot")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1'000'000u));
-  app.add_option("--seed", cfg.seed,
-                 "Seed of the generator, blockhashes and fee-payer balances (same seed, same "
-                 "transactions)")
-      ->capture_default_str();
-  app.add_option("--ns-per-cu", cfg.worker.ns_per_cu,
-                 "Worker execution time per consumed compute unit, in nanoseconds")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1e6));
-  app.add_option("--progress-ms", cfg.progress_interval_ms,
-                 "Interval of progress messages within a slot, in milliseconds")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 60'000u));
-  app.add_option("--stats-out", stats_out, "Write run statistics as JSON to this file");
-  app.add_option("--block-record", block_record,
-                 "Write the block record (included signatures in order, CUs, fees per leader "
-                 "slot) to this JSON file instead of embedding it in --stats-out");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
-  app.add_option("--linger-ms", cfg.linger_ms,
+  app.add_option("--linger-ms", o.run.linger_ms,
                  "After the last slot, keep answering pack until it has been quiet this long")
       ->capture_default_str()
       ->check(CLI::Range(0u, 3'600'000u));
-  app.add_flag("--quiet", quiet, "Do not print a line per slot (the summary is still printed)");
-  app.add_flag("--verify-signatures", cfg.worker.verify_signatures,
-               "Workers verify ed25519 signatures (a bad one is SIGNATURE_FAILURE)");
-  CLI11_PARSE(app, argc, argv);
+  app.add_option("--run-done-file", o.run_done_file,
+                 "Create this (empty) file when the slots and the linger are over; in --listen "
+                 "mode that is before waiting for pack to exit, so a supervisor knows when to "
+                 "stop pack");
+  app.add_option("--accept-wait-ms", o.accept_wait_ms,
+                 "--listen only: give up (exit 3) if pack has not connected after this long; "
+                 "0 = wait until SIGTERM/SIGINT")
+      ->capture_default_str();
+  app.add_flag("--quiet", o.quiet, "Do not print a line per slot (the summary is still printed)");
+}
 
-  if (!extpack::init_logging("agave-sim", log_level)) {
-    std::fprintf(stderr, "agave-sim: unknown --log-level '%s'\n", log_level.c_str());
-    return 2;
+/// Waits for pack to log on. nullopt: stopped, timed out or the socket failed (logged).
+std::optional<apps::AcceptedPack> wait_for_pack(apps::PackListener& listener,
+                                                std::uint64_t wait_ms) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  while (!stopped()) {
+    if (wait_ms != 0 && std::chrono::steady_clock::now() >= give_up) {
+      spdlog::error("pack did not log on within {} ms (--accept-wait-ms)", wait_ms);
+      return std::nullopt;
+    }
+    auto accepted = listener.accept(std::chrono::milliseconds(200));
+    if (accepted) return std::move(*accepted);
+    if (accepted.error().message.rfind("no client", 0) == 0) continue;
+    spdlog::warn("refused a logon: {}", accepted.error().message);
   }
-  cfg.input = input;
-  cfg.bank.verify_signatures = cfg.worker.verify_signatures;
-  if (auto r = cfg.validate(); !r) {
-    std::fprintf(stderr, "agave-sim: %s\n", r.error().message.c_str());
-    return 2;
-  }
+  spdlog::info("stopped by a signal while waiting for pack");
+  return std::nullopt;
+}
 
-  auto fds = extpack::session::open_regions(session_dir);
-  if (!fds) {
-    spdlog::error("cannot open session directory {}: {}", session_dir, fds.error().message);
-    return 1;
-  }
-  auto session = extpack::session::AgaveSession::join(*fds);
-  if (!session) {
-    spdlog::error("cannot join session in {}: {}", session_dir, session.error().message);
-    return 1;
-  }
-  install_signal_handlers();
+bool touch(const std::string& path) {
+  std::ofstream out(path, std::ios::trunc);
+  return static_cast<bool>(out);
+}
 
-  extpack::sim::RunHooks hooks;
-  hooks.slot_lines = quiet ? nullptr : &std::cout;
-  hooks.stop = &g_stop;
-  auto report = extpack::sim::run(cfg, *session, hooks);
-  if (!report) {
-    spdlog::error("simulation failed: {}", report.error().message);
-    return 1;
-  }
-  std::cout << extpack::sim::format_summary(*report) << std::flush;
-
-  int rc = 0;
-  if (!stats_out.empty()) {
-    auto r = extpack::sim::write_text_file(stats_out,
-                                           extpack::sim::stats_json(*report, block_record.empty()));
-    if (!r) {
+int write_outputs(const ops::SimConfig& cfg, const extpack::sim::RunReport& report,
+                  const std::optional<apps::AllocatorCheck>& check) {
+  int rc = ops::status(ops::ExitCode::Clean);
+  if (!cfg.stats_out.empty()) {
+    auto doc = nlohmann::json::parse(extpack::sim::stats_json(report, cfg.block_record.empty()));
+    if (check) {
+      doc["outstanding_allocations"] = check->total();
+      doc["outstanding_by_worker_id"] = check->by_worker_id;
+      doc["outstanding_by_owner"] = check->by_owner_json();
+      doc["leak_check"] = "after pack exited";
+    } else {
+      doc["leak_check"] = "agave ids at run end";
+    }
+    if (auto r = extpack::sim::write_text_file(cfg.stats_out, doc.dump(2) + "\n"); !r) {
       spdlog::error("{}", r.error().message);
-      rc = 1;
+      rc = ops::status(ops::ExitCode::OutputFailure);
     }
   }
-  if (!block_record.empty()) {
-    auto r = extpack::sim::write_text_file(block_record, extpack::sim::blocks_json(*report));
+  if (!cfg.block_record.empty()) {
+    auto r = extpack::sim::write_text_file(cfg.block_record, extpack::sim::blocks_json(report));
     if (!r) {
       spdlog::error("{}", r.error().message);
-      rc = 1;
+      rc = ops::status(ops::ExitCode::OutputFailure);
     }
   }
   return rc;
+}
+
+int run(const ops::SimConfig& cfg, const AppOptions& opt) {
+  const extpack::sim::SimConfig sim_cfg = apps::simulator_config(cfg, opt.run);
+  if (auto r = sim_cfg.validate(); !r) {
+    spdlog::error("{}", r.error().message);
+    return ops::status(ops::ExitCode::Usage);
+  }
+  spdlog::info("effective configuration: {}", apps::describe(cfg, opt.run));
+  install_signal_handlers();
+
+  ops::MetricsRegistry registry;
+  std::unique_ptr<apps::SimReportMetrics> metrics;
+  std::unique_ptr<ops::MetricsServer> server;
+  if (cfg.metrics_listen != "off") {
+    metrics = std::make_unique<apps::SimReportMetrics>(registry);
+    auto started = ops::MetricsServer::start(cfg.metrics_listen, registry);
+    if (!started) {
+      spdlog::error("metrics endpoint: {}", started.error().message);
+      return ops::status(ops::ExitCode::OutputFailure);
+    }
+    server = std::move(*started);
+    spdlog::info("metrics at http://{}:{}/metrics",
+                 cfg.metrics_listen.substr(0, cfg.metrics_listen.rfind(':')), server->port());
+  }
+
+  // The session: joined from a directory, or created for pack's logon.
+  session::SessionFds fds;
+  std::optional<apps::PackListener> listener;
+  pid_t pack_pid = 0;
+  if (!cfg.session.listen.empty()) {
+    auto l = apps::PackListener::open(cfg.session.listen);
+    if (!l) {
+      spdlog::error("cannot serve the handshake: {}", l.error().message);
+      return ops::status(ops::ExitCode::SessionSetup);
+    }
+    listener.emplace(std::move(*l));
+    spdlog::info("waiting for pack on {}", cfg.session.listen);
+    auto pack = wait_for_pack(*listener, opt.accept_wait_ms);
+    if (!pack) {
+      return ops::status(stopped() ? ops::ExitCode::Clean : ops::ExitCode::SessionSetup);
+    }
+    const session::ClientLogon& logon = pack->session.logon;
+    spdlog::info("pack (pid {}) logged on: {} workers, {} MiB allocator, {} allocator handles",
+                 pack->pid, logon.worker_count, logon.allocator_size >> 20,
+                 logon.allocator_handles);
+    fds = std::move(pack->session.fds);
+    pack_pid = pack->pid;
+  } else {
+    auto opened = session::open_regions(cfg.session.dir);
+    if (!opened) {
+      spdlog::error("cannot open session directory {}: {}", cfg.session.dir,
+                    opened.error().message);
+      return ops::status(ops::ExitCode::SessionSetup);
+    }
+    fds = std::move(*opened);
+  }
+  auto joined = session::AgaveSession::join(fds);
+  if (!joined) {
+    spdlog::error("cannot join the session: {}", joined.error().message);
+    return ops::status(ops::ExitCode::SessionSetup);
+  }
+
+  extpack::sim::RunHooks hooks;
+  hooks.slot_lines = opt.quiet ? nullptr : &std::cout;
+  hooks.stop = &g_stop;
+  auto report = extpack::sim::run(sim_cfg, *joined, hooks);
+  if (!report) {
+    spdlog::error("simulation failed: {}", report.error().message);
+    return ops::status(ops::ExitCode::RuntimeFailure);
+  }
+  if (metrics) metrics->publish(*report);
+  if (!opt.run_done_file.empty() && !touch(opt.run_done_file)) {
+    spdlog::error("cannot create --run-done-file {}", opt.run_done_file);
+  }
+
+  std::optional<apps::AllocatorCheck> check;
+  if (listener) {
+    spdlog::info("slots over; waiting for pack (pid {}) to exit before the leak check", pack_pid);
+    while (!stopped() && apps::process_alive(pack_pid)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (apps::process_alive(pack_pid)) {
+      spdlog::warn("pack (pid {}) still runs: the leak check counts what it holds", pack_pid);
+    }
+    check = apps::check_allocator(*joined);
+    report->outstanding_allocations = check->total();
+    if (check->total() == 0) {
+      spdlog::info("{}", check->summary_line());
+    } else {
+      spdlog::error("{}", check->summary_line());
+    }
+  }
+  std::cout << extpack::sim::format_summary(*report);
+  if (check) std::cout << "  " << check->summary_line() << "\n";
+  std::cout << std::flush;
+  return write_outputs(cfg, *report, check);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"agave-sim: simulated Agave validator side of the external-scheduler protocol "
+               "(agave-scheduler-bindings 3.1). Feeds transactions to pack, publishes slot "
+               "progress and executes the batches pack sends to its workers."};
+  app.footer(FOOTER);
+  ops::ConfigCli cli;
+  AppOptions opt;
+  ops::add_sim_config_options(app, cli);
+  add_app_options(app, opt);
+  ops::add_check_config_command(app, cli);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : ops::status(ops::ExitCode::Usage);
+  }
+  if (cli.check_requested()) return ops::run_check_sim_config(cli, stdout);
+
+  auto cfg = ops::load_sim_config(cli);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    return ops::status(ops::ExitCode::Usage);
+  }
+  if (!extpack::init_logging("agave-sim", cfg->log_level)) {
+    std::fprintf(stderr, "log.level: unknown level '%s'\n", cfg->log_level.c_str());
+    return ops::status(ops::ExitCode::Usage);
+  }
+  return run(*cfg, opt);
 }

@@ -1,9 +1,12 @@
-// Scheduler throughput: scheduling decisions per second with a deep backlog, and
-// ingest with eviction from a full container. No shared memory: this is the pure
-// decision cost that bounds the pack loop.
+// Scheduler throughput: scheduling decisions per second for every policy against a
+// backlog of 1K to 256K transactions at both contention extremes (every transaction
+// writes one shared account, or none shares a writable account), and ingest with
+// eviction from a full container. No shared memory: this is the pure decision cost that
+// bounds the pack loop.
 #include <cstring>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -46,23 +49,37 @@ struct Workload {
   }
 };
 
-/// Decisions per second: every iteration plans batches for 8 workers from a 64K backlog,
-/// then answers them all as included and refills the backlog.
+const char* policy_at(std::int64_t i) {
+  static const std::vector<std::string_view> names = policy_names();
+  return names[static_cast<std::size_t>(i)].data();
+}
+
+/// Decisions per second: each iteration runs one scheduling pass for 8 workers over the
+/// backlog (args: policy index, backlog size, hot accounts; 0 hot = no conflicts), then
+/// answers every batch as included and tops the backlog up (untimed).
 void BM_ScheduleDecisions(benchmark::State& state) {
-  const std::size_t backlog = 65'536;
-  const auto hot = static_cast<std::uint64_t>(state.range(0));
-  Workload w(backlog * 4, hot, 1);
+  const char* policy = policy_at(state.range(0));
+  const auto backlog = static_cast<std::size_t>(state.range(1));
+  const auto hot = static_cast<std::uint64_t>(state.range(2));
+  static std::unique_ptr<Workload> w;
+  static std::size_t w_size = 0;
+  static std::uint64_t w_hot = ~0ULL;
+  if (!w || w_size != backlog || w_hot != hot) {
+    w = std::make_unique<Workload>(backlog * 2, hot, 1);
+    w_size = backlog;
+    w_hot = hot;
+  }
   SchedConfig cfg;
   cfg.capacity = backlog + 1024;
   cfg.limits.max_block_units = UINT64_MAX / 4;
   cfg.limits.max_writable_account_units = UINT64_MAX / 4;
-  Scheduler s(cfg, make_policy("extpack"), 8);
+  Scheduler s(cfg, make_policy(policy), 8);
   std::size_t next = 0;
   auto refill = [&] {
     while (s.container().size() < backlog) {
-      s.insert(w.txs[next]);
+      s.insert(w->txs[next]);
       s.clear_drops();
-      next = (next + 1) % w.txs.size();
+      next = (next + 1) % w->txs.size();
     }
   };
   refill();
@@ -72,22 +89,31 @@ void BM_ScheduleDecisions(benchmark::State& state) {
   for (auto _ : state) {
     out.clear();
     s.schedule(out);
+    state.PauseTiming();
     for (const PlannedBatch& b : out) {
       for (EntryId id : b.entries())
         s.included(id, s.entry(id).cost);
       s.batch_done(b.worker);
     }
-    state.PauseTiming();
     refill();
     s.on_progress(++slot, true, UINT64_MAX / 8);
     state.ResumeTiming();
   }
+  state.SetLabel(policy);
   state.counters["decisions/s"] = benchmark::Counter(
       static_cast<double>(s.counters().pass.examined), benchmark::Counter::kIsRate);
   state.counters["scheduled/s"] =
       benchmark::Counter(static_cast<double>(s.counters().scheduled), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ScheduleDecisions)->Arg(0)->Arg(64)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+void decision_args(benchmark::internal::Benchmark* b) {
+  const auto n = static_cast<std::int64_t>(policy_names().size());
+  for (std::int64_t p = 0; p < n; ++p)
+    for (std::int64_t backlog : {1 << 10, 1 << 14, 1 << 16, 1 << 18})
+      for (std::int64_t hot : {0, 1})
+        b->Args({p, backlog, hot});
+}
+BENCHMARK(BM_ScheduleDecisions)->Apply(decision_args)->Unit(benchmark::kMicrosecond);
 
 /// Ingest into a full container: every insert evicts (or is refused) in O(log n).
 void BM_IngestEvict(benchmark::State& state) {
@@ -95,7 +121,7 @@ void BM_IngestEvict(benchmark::State& state) {
   Workload w(capacity * 4, 0, 2);
   SchedConfig cfg;
   cfg.capacity = capacity;
-  Scheduler s(cfg, make_policy("extpack"), 4);
+  Scheduler s(cfg, make_policy(policy_at(state.range(0))), 4);
   std::size_t next = 0;
   std::uint64_t inserted = 0;
   for (auto _ : state) {
@@ -107,10 +133,11 @@ void BM_IngestEvict(benchmark::State& state) {
     next = (next + 1) % w.txs.size();
     ++inserted;
   }
+  state.SetLabel(policy_at(state.range(0)));
   state.counters["tx/s"] =
       benchmark::Counter(static_cast<double>(inserted), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_IngestEvict);
+BENCHMARK(BM_IngestEvict)->DenseRange(0, 4);
 
 } // namespace
 

@@ -38,6 +38,15 @@ void PackRuntime::ingest_one(const abi::TpuToPackMessage& m, bool shutting_down)
   const std::uint64_t off = m.transaction.offset;
   Reject r = check_tpu_region(m.transaction, alloc_);
   if (r == Reject::None && owned_.count(off) != 0) r = Reject::TpuRegionAlreadyOwned;
+  // Pack's own slabs hold only batch arrays, all in owned_: any other slot there is free.
+  // KNOWN GAP: a free slot of another id's slab (a transaction pack already freed, sent
+  // again) is not detected here: slot_status()'s walk of the remote-free chain is O(slots)
+  // of pointer chasing, too slow per transaction under a flood. Pack then frees the slot a
+  // second time; the damage stays in the sender's slab (its remote-free stack gets the slot
+  // twice and its owner's bounded drain counts the broken chain), never in pack's memory.
+  if (r == Reject::None && alloc_.slot_status(off, false).owner == alloc_.worker_id()) {
+    r = Reject::TpuRegionFree;
+  }
   if (r != Reject::None) {
     // Not provably pack's: count it and leave the memory alone.
     stats_.reject(r);

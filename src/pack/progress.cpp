@@ -42,6 +42,7 @@ std::size_t PackRuntime::drain_progress() {
     have = true;
   }
   q.finalize();
+  if (n != 0) watch_.heard(ValidatorWatch::Clock::now());
   if (have) apply_progress(latest);
   return n;
 }
@@ -58,7 +59,7 @@ void PackRuntime::apply_progress(const abi::ProgressMessage& m) {
     spdlog::debug("slot {}: leader, {} cost units remaining, {} queued", m.current_slot,
                   m.remaining_cost_units, sched_.container().ready_size());
   }
-  sched_.on_progress(m.current_slot, leader, m.remaining_cost_units);
+  sched_.on_progress(m.current_slot, leader, m.remaining_cost_units, m.current_slot_progress);
   leader_ = leader;
   last_slot_ = m.current_slot;
   have_progress_ = true;

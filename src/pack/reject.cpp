@@ -15,6 +15,8 @@ const char* to_string(Reject r) {
     return "tpu_region_already_owned";
   case Reject::TpuBadFlags:
     return "tpu_bad_flags";
+  case Reject::TpuRegionFree:
+    return "tpu_region_free";
   case Reject::BadLeaderState:
     return "bad_leader_state";
   case Reject::SlotWentBackwards:
@@ -41,6 +43,8 @@ const char* to_string(Reject r) {
     return "response_region_invalid";
   case Reject::ResponseRegionOwned:
     return "response_region_owned";
+  case Reject::ResponseRegionFree:
+    return "response_region_free";
   case Reject::BadResolveSuccess:
     return "bad_resolve_success";
   case Reject::ResolvedKeyCountMismatch:
@@ -49,6 +53,8 @@ const char* to_string(Reject r) {
     return "resolved_keys_region_invalid";
   case Reject::ResolvedKeysRegionOwned:
     return "resolved_keys_region_owned";
+  case Reject::ResolvedKeysRegionFree:
+    return "resolved_keys_region_free";
   case Reject::UndefinedNotIncludedReason:
     return "undefined_not_included_reason";
   case Reject::QueueCorrupt:

@@ -138,6 +138,7 @@ Reject PackRuntime::handle_execution(InFlightBatch& b, const abi::WorkerToPackMe
     return Reject::ResponseRegionInvalid;
   }
   if (owned_.count(roff) != 0) return Reject::ResponseRegionOwned;
+  if (peer_slot_free(roff)) return Reject::ResponseRegionFree;
   std::array<abi::ExecutionResponse, abi::MAX_TRANSACTIONS_PER_MESSAGE> rs;
   std::memcpy(rs.data(), alloc_.ptr_from_offset(roff), n * sizeof(abi::ExecutionResponse));
   for (std::size_t i = 0; i < n; ++i) {
@@ -169,6 +170,7 @@ Reject PackRuntime::handle_resolved(InFlightBatch& b, const abi::WorkerToPackMes
     return Reject::ResponseRegionInvalid;
   }
   if (owned_.count(roff) != 0) return Reject::ResponseRegionOwned;
+  if (peer_slot_free(roff)) return Reject::ResponseRegionFree;
   std::array<abi::Resolved, abi::MAX_TRANSACTIONS_PER_MESSAGE> rs;
   std::memcpy(rs.data(), alloc_.ptr_from_offset(roff), n * sizeof(abi::Resolved));
 
@@ -197,6 +199,7 @@ Reject PackRuntime::handle_resolved(InFlightBatch& b, const abi::WorkerToPackMes
       repeated = key_offsets[j] == koff;
     }
     if (repeated) return Reject::ResolvedKeysRegionOwned;
+    if (peer_slot_free(koff)) return Reject::ResolvedKeysRegionFree;
     key_offsets[num_key_offsets++] = koff;
   }
 

@@ -18,15 +18,19 @@ PackRuntime::PackRuntime(session::PackSession& session, const RuntimeConfig& cfg
                          std::unique_ptr<sched::Policy> policy)
     : s_(session), cfg_(cfg), alloc_(session.allocators.at(cfg.allocator_handle)),
       sched_(cfg.sched, std::move(policy), session.num_workers()),
-      answered_(ANSWERED_RING, {UINT32_MAX, 0}), worker_dead_(session.num_workers(), false) {
+      answered_(ANSWERED_RING, {UINT32_MAX, 0}), worker_dead_(session.num_workers(), false),
+      watch_(cfg.validator_silence, cfg.validator_pid) {
   owned_.reserve(cfg.sched.capacity * 2);
   in_flight_.reserve(static_cast<std::size_t>(session.num_workers()) *
                      cfg.sched.max_batches_per_worker * 2);
 }
 
 std::size_t PackRuntime::poll_once() {
+  if (shut_down_) return 0;
   std::size_t work = 0;
   work += drain_progress();
+  check_validator();
+  if (shut_down_) return work + 1;
   work += drain_responses();
   work += ingest(cfg_.ingest_per_poll, false);
   work += dispatch();
@@ -34,9 +38,9 @@ std::size_t PackRuntime::poll_once() {
   return work;
 }
 
-void PackRuntime::run(const std::atomic<bool>& stop) {
+RunEnd PackRuntime::run(const std::atomic<bool>& stop) {
   auto sleep = MIN_IDLE_SLEEP;
-  while (!stop.load(std::memory_order_relaxed)) {
+  while (!stop.load(std::memory_order_relaxed) && !validator_lost()) {
     if (poll_once() != 0) {
       sleep = MIN_IDLE_SLEEP;
       continue;
@@ -45,6 +49,44 @@ void PackRuntime::run(const std::atomic<bool>& stop) {
     sleep = std::min(sleep * 2, cfg_.max_idle_sleep);
   }
   shutdown();
+  return validator_lost() ? RunEnd::ValidatorLost : RunEnd::Stopped;
+}
+
+void PackRuntime::check_validator() {
+  const auto now = ValidatorWatch::Clock::now();
+  const ValidatorLoss l = watch_.check(now);
+  if (l == ValidatorLoss::None) return;
+  loss_ = l;
+  const auto silent_ms = static_cast<std::uint64_t>(watch_.silent_for(now).count());
+  stats_.validator_silent_ms = silent_ms;
+  if (l == ValidatorLoss::Silent) {
+    ++stats_.validator_lost_silent;
+  } else {
+    ++stats_.validator_lost_exited;
+  }
+  const std::size_t batches = in_flight_.size();
+  const std::size_t queued = sched_.container().ready_size();
+  const std::size_t owned = owned_.size();
+  spdlog::error("validator lost ({}{}): silent for {} ms (threshold {} ms), last slot {}; "
+                "stopping scheduling with {} batches in flight, {} transactions queued, {} "
+                "regions owned",
+                to_string(l),
+                watch_.pid() > 0 ? fmt::format(", pid {}", watch_.pid()) : std::string(), silent_ms,
+                cfg_.validator_silence.count(), last_slot_, batches, queued, owned);
+  if (leader_) log_slot_end();
+  leader_ = false;
+  sched_.on_progress(sched_.slot(), false, 0);
+  shutdown();
+  spdlog::error("validator lost: session over; freed {} regions ({} local frees, {} remote "
+                "frees in total), {} still owned",
+                owned - owned_.size(), stats_.frees_local, stats_.frees_remote, owned_.size());
+}
+
+bool PackRuntime::peer_slot_free(std::uint64_t offset) const {
+  // Every live allocation in pack's own slabs is in owned_, and callers have already
+  // refused those: any other slot there is free, with no walk needed.
+  if (alloc_.slot_status(offset, false).owner == alloc_.worker_id()) return true;
+  return alloc_.slot_status(offset).free;
 }
 
 void PackRuntime::free_owned(std::uint64_t offset) {
@@ -95,8 +137,11 @@ nlohmann::json PackRuntime::stats_json() const {
 void PackRuntime::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  const auto deadline = std::chrono::steady_clock::now() + cfg_.shutdown_wait;
-  spdlog::info("shutdown: waiting up to {} ms for {} in-flight batches", cfg_.shutdown_wait.count(),
+  // A validator whose process is gone answers nothing: do not wait for it.
+  const auto wait =
+      loss_ == ValidatorLoss::ProcessExited ? std::chrono::milliseconds{0} : cfg_.shutdown_wait;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  spdlog::info("shutdown: waiting up to {} ms for {} in-flight batches", wait.count(),
                in_flight_.size());
   while (!in_flight_.empty() && std::chrono::steady_clock::now() < deadline) {
     if (drain_responses() == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -104,7 +149,7 @@ void PackRuntime::shutdown() {
   if (!in_flight_.empty()) {
     ++stats_.shutdown_wait_timeouts;
     spdlog::warn("shutdown: {} batches unanswered after {} ms; freeing them", in_flight_.size(),
-                 cfg_.shutdown_wait.count());
+                 wait.count());
   }
   // Unanswered batches: the transactions, then the arrays.
   for (auto& [offset, b] : in_flight_) {

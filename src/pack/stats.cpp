@@ -106,6 +106,10 @@ nlohmann::json stats_to_json(const PackStats& s, const sched::SchedCounters& c,
                    {"worker_to_pack", s.worker_messages}};
   j["frees"] = {{"local", s.frees_local}, {"remote", s.frees_remote}};
   j["shutdown_wait_timeouts"] = s.shutdown_wait_timeouts;
+  j["validator_lost"] = s.validator_lost_silent + s.validator_lost_exited != 0;
+  j["validator_loss"] = {{"silent", s.validator_lost_silent},
+                         {"process_exited", s.validator_lost_exited},
+                         {"silent_ms", s.validator_silent_ms}};
   j["schedule_passes"] = {{"passes", c.pass.passes},
                           {"examined", c.pass.examined},
                           {"admitted", c.pass.admitted},

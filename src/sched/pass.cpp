@@ -51,6 +51,36 @@ std::uint64_t SchedulePass::available() const {
 std::size_t SchedulePass::max_batch() const {
   return s_.cfg_.max_batch;
 }
+std::uint32_t SchedulePass::num_workers() const {
+  return s_.num_workers();
+}
+std::uint64_t SchedulePass::worker_cost(std::uint32_t worker) const {
+  return s_.worker_cost(worker);
+}
+std::uint8_t SchedulePass::slot_progress() const {
+  return s_.slot_progress();
+}
+std::uint64_t SchedulePass::slot() const {
+  return s_.slot();
+}
+std::uint64_t SchedulePass::slot_used() const {
+  return s_.budget_.used_this_slot();
+}
+std::uint64_t SchedulePass::vote_used() const {
+  return s_.budget_.vote_cost();
+}
+const txn::BlockLimits& SchedulePass::limits() const {
+  return s_.cfg_.limits;
+}
+const AccountState& SchedulePass::account(AccountId id) const {
+  return s_.c_.accounts().state(id);
+}
+bool SchedulePass::lockable(EntryId id) const {
+  return s_.c_.accounts().can_lock(s_.c_.entry(id));
+}
+std::size_t SchedulePass::ready_size() const {
+  return s_.c_.ready_size();
+}
 
 Admit SchedulePass::admit(EntryId id, std::uint32_t worker) {
   TxEntry& e = s_.c_.entry(id);
@@ -88,6 +118,7 @@ Admit SchedulePass::admit(EntryId id, std::uint32_t worker) {
   accts.lock(e);
   accts.add_write_cost(e, e.cost);
   s_.budget_.reserve(e.cost, e.vote);
+  s_.worker_cost_[worker] += e.cost;
   e.state = EntryState::InFlight;
   e.worker = worker;
   e.scheduled_slot = s_.slot();

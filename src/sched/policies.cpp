@@ -5,6 +5,9 @@ namespace extpack::sched {
 
 std::unique_ptr<Policy> make_extpack_policy();
 std::unique_ptr<Policy> make_fifo_policy();
+std::unique_ptr<Policy> make_greedy_policy();
+std::unique_ptr<Policy> make_prio_graph_policy();
+std::unique_ptr<Policy> make_fdpack_policy();
 
 namespace {
 struct Entry {
@@ -12,8 +15,9 @@ struct Entry {
   std::unique_ptr<Policy> (*make)();
 };
 constexpr Entry kPolicies[] = {
-    {"extpack", &make_extpack_policy},
-    {"fifo", &make_fifo_policy},
+    {"extpack", &make_extpack_policy}, {"fifo", &make_fifo_policy},
+    {"greedy", &make_greedy_policy},   {"prio-graph", &make_prio_graph_policy},
+    {"fdpack", &make_fdpack_policy},
 };
 } // namespace
 

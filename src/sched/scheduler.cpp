@@ -10,7 +10,7 @@ Scheduler::Scheduler(const SchedConfig& cfg, std::unique_ptr<Policy> policy,
                      std::uint32_t num_workers)
     : cfg_(cfg), policy_(std::move(policy)), c_(cfg.capacity),
       budget_(cfg.limits, cfg.max_inflight_cost), out_(num_workers, 0),
-      disabled_(num_workers, false) {
+      disabled_(num_workers, false), worker_cost_(num_workers, 0) {
   cfg_.max_batch = std::clamp<std::size_t>(cfg_.max_batch, 1, abi::MAX_TRANSACTIONS_PER_MESSAGE);
   if (cfg_.max_batches_per_worker == 0) cfg_.max_batches_per_worker = 1;
 }
@@ -55,7 +55,9 @@ Admission Scheduler::insert(NewTx tx) {
   return a;
 }
 
-void Scheduler::on_progress(std::uint64_t slot, bool leader, std::uint64_t remaining_cost_units) {
+void Scheduler::on_progress(std::uint64_t slot, bool leader, std::uint64_t remaining_cost_units,
+                            std::uint8_t progress_pct) {
+  progress_pct_ = progress_pct <= 100 ? progress_pct : UNKNOWN_PROGRESS;
   if (slot != budget_.slot()) {
     budget_.begin_slot(slot);
     c_.accounts().reset_slot();
@@ -127,6 +129,7 @@ void Scheduler::batch_done(std::uint32_t worker) {
 void Scheduler::release_in_flight(TxEntry& e) {
   assert(e.state == EntryState::InFlight);
   c_.accounts().unlock(e);
+  worker_cost_[e.worker] -= std::min(worker_cost_[e.worker], e.cost);
   if (e.scheduled_slot == budget_.slot()) {
     budget_.settle(e.cost, e.vote, false, 0);
     c_.accounts().sub_write_cost(e, e.cost);
@@ -144,6 +147,7 @@ TxRef Scheduler::included(EntryId id, std::uint64_t actual_cost) {
     actual_cost = e.cost;
   }
   c_.accounts().unlock(e);
+  worker_cost_[e.worker] -= std::min(worker_cost_[e.worker], e.cost);
   if (e.scheduled_slot == budget_.slot()) {
     budget_.settle(e.cost, e.vote, true, actual_cost);
     c_.accounts().sub_write_cost(e, e.cost);

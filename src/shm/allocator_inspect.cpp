@@ -43,6 +43,50 @@ Result<void> Allocator::check_region(std::uint64_t offset, std::uint64_t length)
   return {};
 }
 
+// A concurrently running owner (another process allocating and freeing in the same slab)
+// can move slots while this walks. The remote-free chain is read before the free stack, so
+// a slot that a drain moves from the chain to the stack during the check is normally still
+// seen in one of them; a slot pushed on the stack after `top` was read is missed. The only
+// slots that can be missed are being freed *during* the check, i.e. the peer freed (again)
+// memory it handed over; and a slot still seen as free that the owner has just allocated can
+// only be one the peer did not hand over. So a peer that follows the protocol never has a
+// live array refused, and a racing misbehaving peer can at worst corrupt its own slab's
+// free stack (the double free lands on the owner's remote-free stack), never pack's. Reads
+// of the owner-only stack rely on x86-64 store order, as usage() does.
+SlotStatus Allocator::slot_status(std::uint64_t offset, bool find_free) const {
+  SlotStatus st;
+  if (!valid() || offset < layout_.slabs_offset) return st;
+  const std::uint64_t rel = offset - layout_.slabs_offset;
+  if (rel >= slab_area_) return st;
+  const auto s = static_cast<std::uint32_t>(rel >> slab_shift_);
+  const AllocSlabMeta& m = metas_[s];
+  st.owner = m.assigned_worker.load(std::memory_order_acquire);
+  const std::uint64_t c = m.size_class_index.load(std::memory_order_acquire);
+  if (c >= ALLOC_NUM_SIZE_CLASSES || !find_free) return st;
+  const std::uint32_t n = slots(static_cast<std::uint32_t>(c));
+  const auto slot = static_cast<std::uint32_t>((rel & (layout_.slab_size - 1)) >> (8 + c));
+  std::uint16_t h = m.remote_free_stack_head.load(std::memory_order_acquire);
+  for (std::uint32_t k = 0; h < n && k < n; ++k) {
+    if (h == slot) {
+      st.free = true;
+      return st;
+    }
+    auto* first = reinterpret_cast<std::uint16_t*>(slab(s) + (std::uint64_t{h} << (8 + c)));
+    h = std::atomic_ref<std::uint16_t>(*first).load(std::memory_order_acquire);
+  }
+  std::uint16_t* stk = stack(s);
+  const std::uint32_t top = std::min<std::uint32_t>(
+      std::atomic_ref<std::uint16_t>(stk[0]).load(std::memory_order_acquire), n);
+  const std::uint16_t* entries = stk + ALLOC_FREE_STACK_ENTRIES_OFFSET / sizeof(std::uint16_t);
+  for (std::uint32_t i = 0; i < top; ++i) {
+    if (entries[i] == slot) {
+      st.free = true;
+      return st;
+    }
+  }
+  return st;
+}
+
 WorkerUsage Allocator::usage(std::uint32_t worker) const {
   WorkerUsage u;
   if (!valid() || worker >= layout_.num_workers) return u;

@@ -138,6 +138,16 @@ std::uint64_t Bank::draw_consumed(const Signature& sig, std::uint64_t limit) con
 
 // ---- execution ----
 
+Bank::Executed Bank::executed_charge(const PreparedTx& p) const {
+  const txn::Analysis& a = p.analysis;
+  if (a.cost.simple_vote) return {txn::SIMPLE_VOTE_USAGE_COST, SIMPLE_VOTE_EXECUTION_CUS};
+  const std::uint64_t used = draw_consumed(a.view.signature(0), a.budget.compute_unit_limit);
+  const std::uint64_t loaded = std::min<std::uint64_t>(
+      a.budget.loaded_accounts_bytes,
+      static_cast<std::uint64_t>(a.view.num_total_keys()) * cfg_.loaded_bytes_per_account);
+  return {txn::executed_cost(a.cost, used, loaded), used};
+}
+
 std::uint8_t Bank::execute_one(const PreparedTx& p, std::uint32_t worker, abi::ExecutionResponse& r,
                                bool& locked, std::uint64_t& consumed) {
   if (p.reason != nir::NONE) return p.reason;
@@ -173,15 +183,7 @@ std::uint8_t Bank::execute_one(const PreparedTx& p, std::uint32_t worker, abi::E
   const std::uint64_t fee = a.fees.total();
   if (bal < fee) return give_back(nir::INSUFFICIENT_FUNDS_FOR_FEE);
 
-  std::uint64_t executed = txn::SIMPLE_VOTE_USAGE_COST;
-  std::uint64_t used_cus = SIMPLE_VOTE_EXECUTION_CUS;
-  if (!a.cost.simple_vote) {
-    used_cus = draw_consumed(sig, a.budget.compute_unit_limit);
-    const std::uint64_t loaded = std::min<std::uint64_t>(
-        a.budget.loaded_accounts_bytes,
-        static_cast<std::uint64_t>(v.num_total_keys()) * cfg_.loaded_bytes_per_account);
-    executed = txn::executed_cost(a.cost, used_cus, loaded);
-  }
+  const auto [executed, used_cus] = executed_charge(p);
   cost_.adjust(charge, executed);
   bal -= fee;
   status_cache_.insert(sig);

@@ -41,4 +41,19 @@ abi::ProgressMessage make_final_progress(std::uint64_t slot) {
   return m;
 }
 
+void ProgressPublisher::publish(const abi::ProgressMessage& m) {
+  abi::ProgressMessage* slot = q_.reserve();
+  if (slot == nullptr) {
+    q_.sync();
+    slot = q_.reserve();
+  }
+  if (slot == nullptr) {
+    c_.progress_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  std::memcpy(static_cast<void*>(slot), &m, sizeof m);
+  q_.commit();
+  c_.progress_sent.fetch_add(1, std::memory_order_relaxed);
+}
+
 } // namespace extpack::sim

@@ -21,30 +21,6 @@ constexpr std::int64_t NS_PER_MS = 1'000'000;
 /// Poll period of the linger wait after the last slot.
 constexpr std::int64_t LINGER_POLL_NS = 10 * NS_PER_MS;
 
-class ProgressPublisher {
-public:
-  ProgressPublisher(shm::Producer<abi::ProgressMessage>& q, SimCounters& c) : q_(q), c_(c) {}
-  /// Never blocks: a full queue (pack not reading) drops the message, counted.
-  void publish(const abi::ProgressMessage& m) {
-    abi::ProgressMessage* slot = q_.reserve();
-    if (slot == nullptr) {
-      q_.sync();
-      slot = q_.reserve();
-    }
-    if (slot == nullptr) {
-      c_.progress_dropped.fetch_add(1, relaxed);
-      return;
-    }
-    std::memcpy(static_cast<void*>(slot), &m, sizeof m);
-    q_.commit();
-    c_.progress_sent.fetch_add(1, relaxed);
-  }
-
-private:
-  shm::Producer<abi::ProgressMessage>& q_;
-  SimCounters& c_;
-};
-
 bool raised(const std::atomic<bool>* stop) {
   return stop != nullptr && stop->load(std::memory_order_acquire);
 }

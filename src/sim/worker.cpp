@@ -96,43 +96,63 @@ abi::WorkerToPackMessage Worker::reject(const abi::PackToWorkerMessage& m, Rejec
   return w;
 }
 
+Worker::Pending Worker::begin(const abi::PackToWorkerMessage& m) {
+  Pending p;
+  if (auto why = load_batch(m)) {
+    p.answer = reject(m, *why, last_error_);
+  } else if (m.flags == abi::pack_message_flags::RESOLVE) {
+    p.answer = resolve(m);
+  } else {
+    p = execute(m);
+  }
+  return p;
+}
+
+void Worker::complete(const Pending& p) {
+  if (p.executed) bank_.release(p.ticket);
+}
+
 abi::WorkerToPackMessage Worker::handle(const abi::PackToWorkerMessage& m) {
-  if (auto why = load_batch(m)) return reject(m, *why, last_error_);
-  return m.flags == abi::pack_message_flags::RESOLVE ? resolve(m) : execute(m);
+  const Pending p = begin(m);
+  // Execution takes time proportional to the work done; the batch's locks are held meanwhile.
+  if (p.busy_ns > 0) clock_.sleep_for_ns(p.busy_ns);
+  complete(p);
+  return p.answer;
 }
 
 // ---- execution ----
 
-abi::WorkerToPackMessage Worker::execute(const abi::PackToWorkerMessage& m) {
+Worker::Pending Worker::execute(const abi::PackToWorkerMessage& m) {
   const std::size_t n = num_txs_;
   const auto bytes = static_cast<std::uint32_t>(n * sizeof(abi::ExecutionResponse));
+  Pending p;
   void* mem = allocate(bytes);
   if (mem == nullptr) {
-    return reject(m, Rejection::ResponseAllocFailed,
-                  fmt::format("no room for {} response bytes for {} transactions", bytes, n));
+    p.answer = reject(m, Rejection::ResponseAllocFailed,
+                      fmt::format("no room for {} response bytes for {} transactions", bytes, n));
+    return p;
   }
   for (std::size_t i = 0; i < n; ++i) {
     prepare_transaction({tx_buf_[i].data(), tx_len_[i]}, alts_, cfg_.verify_signatures,
                         prepared_[i]);
   }
   std::array<abi::ExecutionResponse, abi::MAX_TRANSACTIONS_PER_MESSAGE> responses;
-  const Bank::Ticket ticket =
+  p.ticket =
       bank_.execute({prepared_.data(), n}, m.max_execution_slot, index_, {responses.data(), n});
-  // Execution takes time proportional to the work done; the batch's locks are held meanwhile.
-  clock_.sleep_for_ns(
-      static_cast<std::int64_t>(cfg_.ns_per_cu * static_cast<double>(ticket.consumed_cus)));
-  bank_.release(ticket);
+  p.executed = true;
+  p.busy_ns =
+      static_cast<std::int64_t>(cfg_.ns_per_cu * static_cast<double>(p.ticket.consumed_cus));
   std::memcpy(mem, responses.data(), bytes);
   counters_.batches.fetch_add(1, relaxed);
 
-  abi::WorkerToPackMessage w;
+  abi::WorkerToPackMessage& w = p.answer;
   std::memset(&w, 0, sizeof w);
   w.batch = m.batch;
   w.processed = abi::PROCESSED;
   w.responses.tag = abi::worker_message_types::EXECUTION_RESPONSE;
   w.responses.num_transaction_responses = static_cast<std::uint8_t>(n);
   w.responses.transaction_responses_offset = ep_.allocator.offset(mem);
-  return w;
+  return p;
 }
 
 // ---- answers ----

@@ -10,7 +10,7 @@ using test::FakeTx;
 
 TEST(Policies, SelectedByName) {
   auto names = policy_names();
-  ASSERT_EQ(names.size(), 2u);
+  ASSERT_EQ(names.size(), 5u);
   for (auto n : names) {
     auto p = make_policy(n);
     ASSERT_NE(p, nullptr);

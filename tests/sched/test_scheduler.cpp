@@ -15,6 +15,11 @@ namespace {
 using test::FakeTx;
 using test::make_scheduler;
 
+/// Tests that count the pass's own refusals (conflict, over_block, over_account) need a
+/// policy that offers every candidate to SchedulePass::admit; "extpack" filters blocked
+/// and over-budget transactions itself before offering them.
+constexpr const char* kChecksEveryCandidate = "greedy";
+
 /// Every in-flight entry's account locks, checked pairwise for conflicts.
 void expect_no_conflicts(const Scheduler& s, const std::vector<EntryId>& in_flight) {
   std::map<AccountId, int> writers, readers;
@@ -48,7 +53,7 @@ TEST(Scheduler, NothingIsScheduledUnlessLeader) {
 
 TEST(Scheduler, ConflictingTransactionsAreNeverInFlightTogether) {
   SchedConfig cfg;
-  auto s = make_scheduler(cfg, 4);
+  auto s = make_scheduler(cfg, 4, kChecksEveryCandidate);
   // Same payer (account 1) => write/write conflict; 3 reads 2 which 4 writes.
   FakeTx a(1, {1}, {}, 50), b(2, {1}, {}, 40), c(3, {10}, {2}, 30), d(4, {2}, {}, 20),
       e(5, {11}, {2}, 10);
@@ -74,7 +79,7 @@ TEST(Scheduler, RandomWorkloadKeepsAllInvariants) {
   cfg.limits.max_block_units = 3'000'000;
   cfg.limits.max_writable_account_units = 400'000;
   cfg.max_batch = 16;
-  auto s = make_scheduler(cfg, 4);
+  auto s = make_scheduler(cfg, 4, kChecksEveryCandidate);
   std::mt19937_64 rng(42);
   std::vector<std::unique_ptr<FakeTx>> txs;
   std::uint64_t n = 0;
@@ -173,7 +178,7 @@ TEST(Scheduler, RandomWorkloadKeepsAllInvariants) {
 
 TEST(Scheduler, RespectsRemainingCostUnitsFromProgress) {
   SchedConfig cfg;
-  auto s = make_scheduler(cfg, 4);
+  auto s = make_scheduler(cfg, 4, kChecksEveryCandidate);
   std::vector<std::unique_ptr<FakeTx>> txs;
   for (std::uint32_t i = 0; i < 10; ++i) {
     txs.push_back(std::make_unique<FakeTx>(i + 1, std::vector<std::uint32_t>{i},
@@ -194,7 +199,7 @@ TEST(Scheduler, RespectsRemainingCostUnitsFromProgress) {
 TEST(Scheduler, PerAccountLimitAndRebates) {
   SchedConfig cfg;
   cfg.limits.max_writable_account_units = 250'000;
-  auto s = make_scheduler(cfg, 1);
+  auto s = make_scheduler(cfg, 1, kChecksEveryCandidate);
   std::vector<std::unique_ptr<FakeTx>> txs;
   for (std::uint32_t i = 0; i < 4; ++i) {
     // Different payers, one shared writable account 500.

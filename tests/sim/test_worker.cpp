@@ -58,6 +58,46 @@ struct WorkerTest : ::testing::Test {
   std::unique_ptr<Worker> worker;
 };
 
+TEST_F(WorkerTest, BeginHoldsLocksUntilCompleteAndReportsExecutionTime) {
+  const Hash bh = bank->latest_blockhash();
+  const auto m = batch({test::transfer(test::key(3), test::addr(3), bh, 20'000, 1'000)});
+  const Worker::Pending p = worker->begin(m);
+  ASSERT_TRUE(p.executed);
+  ASSERT_EQ(p.answer.processed, abi::PROCESSED);
+  EXPECT_EQ(p.ticket.included, 1u);
+  EXPECT_GT(p.ticket.consumed_cus, 0u);
+  EXPECT_LE(p.ticket.consumed_cus, 20'000u);
+  // WorkerConfig's default 10 ns per consumed CU.
+  EXPECT_EQ(p.busy_ns,
+            static_cast<std::int64_t>(10.0 * static_cast<double>(p.ticket.consumed_cus)));
+  EXPECT_GT(bank->locks_held(), 0u);
+  // What the bank committed is what executed_charge() predicts for the prepared transaction.
+  ASSERT_EQ(worker->last_batch().size(), 1u);
+  const Bank::Executed e = bank->executed_charge(worker->last_batch()[0]);
+  abi::ExecutionResponse r;
+  std::memcpy(&r, pack_alloc().ptr_from_offset(p.answer.responses.transaction_responses_offset),
+              sizeof r);
+  EXPECT_EQ(r.not_included_reason, nir::NONE);
+  EXPECT_EQ(r.cost_units, e.cost_units);
+  EXPECT_EQ(p.ticket.consumed_cus, e.consumed_cus);
+  worker->complete(p);
+  EXPECT_EQ(bank->locks_held(), 0u);
+  worker->free_answer(p.answer);
+}
+
+TEST_F(WorkerTest, BeginOfARefusedMessageHoldsNothing) {
+  abi::PackToWorkerMessage m{};
+  m.flags = 0x40; // neither NONE nor RESOLVE
+  m.batch.num_transactions = 1;
+  const Worker::Pending p = worker->begin(m);
+  EXPECT_FALSE(p.executed);
+  EXPECT_EQ(p.busy_ns, 0);
+  EXPECT_EQ(p.answer.processed, abi::NOT_PROCESSED);
+  EXPECT_EQ(rejected(Rejection::BadFlags), 1u);
+  worker->complete(p);
+  EXPECT_EQ(bank->locks_held(), 0u);
+}
+
 TEST_F(WorkerTest, ExecutionBatchAnswersOneResponsePerTransaction) {
   const Hash bh = bank->latest_blockhash();
   const auto m =

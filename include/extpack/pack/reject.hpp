@@ -15,6 +15,7 @@ enum class Reject : std::uint8_t {
   TpuRegionInvalid,      ///< Allocator::check_region refused (offset, length)
   TpuRegionAlreadyOwned, ///< offset of an allocation pack already holds
   TpuBadFlags,           ///< unknown flag bits (the bytes are still freed)
+  TpuRegionFree,         ///< a slot of pack's own slabs that pack does not hold: free
   // progress_tracker
   BadLeaderState,    ///< leader_state not IS_LEADER / IS_NOT_LEADER
   SlotWentBackwards, ///< current_slot below the last accepted one
@@ -30,10 +31,12 @@ enum class Reject : std::uint8_t {
   ResponseCountMismatch,      ///< num_transaction_responses != the batch's count
   ResponseRegionInvalid,      ///< check_region refused the response array
   ResponseRegionOwned,        ///< response array offset is an allocation pack holds
+  ResponseRegionFree,         ///< response array offset names a free slot
   BadResolveSuccess,          ///< Resolved::success not RESOLVE_SUCCESS / RESOLVE_FAILURE
   ResolvedKeyCountMismatch,   ///< num_pubkeys != the transaction's lookup index count
   ResolvedKeysRegionInvalid,  ///< check_region refused the pubkeys array
   ResolvedKeysRegionOwned,    ///< pubkeys offset is held by pack or repeated in the response
+  ResolvedKeysRegionFree,     ///< pubkeys offset names a free slot
   UndefinedNotIncludedReason, ///< reason code outside 0..=3 and 64..=101 (tx dropped)
   QueueCorrupt,               ///< a queue's positions became inconsistent; queue abandoned
   Count

@@ -19,9 +19,22 @@
 //
 // Ownership: every offset pack holds (transaction bytes it accepted, batch arrays it
 // allocated) is in an `owned` set. A peer-supplied offset that names one of them is
-// refused, so a hostile peer cannot make pack free something twice. A response that is
-// refused after its batch was identified retires the batch (its transactions go back to
-// the queue: Agave holds no reference once it answered) and frees nothing from the peer.
+// refused, so a hostile peer cannot make pack free something twice. Response and
+// resolved-pubkey arrays (once per batch) are also refused when they name a free slot
+// (Allocator::slot_status walks the slab); a transaction region is refused when it lies in
+// pack's own slabs, but a free slot of the sender's slabs is not looked for per
+// transaction (KNOWN GAP, ingest.cpp: the damage stays in the sender's slab). A response
+// that is refused after its batch was identified retires the batch (its transactions go
+// back to the queue: Agave holds no reference once it answered) and frees nothing from the
+// peer.
+//
+// Validator liveness (liveness.hpp): a validator that stops publishing progress for
+// `validator_silence`, or whose process (`validator_pid`, when known) exits, is lost. Pack
+// then stops scheduling, runs the shutdown below (skipping the wait for answers when the
+// process is known to be gone), logs how long the validator was silent and what was freed,
+// and run() returns RunEnd::ValidatorLost. The session is finished: the caller drops the
+// runtime and the session and waits for a new one (a new seed-mode directory or a new
+// handshake); a runtime never rejoins.
 //
 // Shutdown: stop scheduling, keep reading responses for up to `shutdown_wait`, then free
 // everything pack owns: queued transactions, batches still unanswered with their bytes,
@@ -42,6 +55,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "extpack/pack/liveness.hpp"
 #include "extpack/pack/stats.hpp"
 #include "extpack/sched/config.hpp"
 #include "extpack/sched/scheduler.hpp"
@@ -61,6 +75,17 @@ struct RuntimeConfig {
   std::chrono::milliseconds shutdown_wait{2000};
   /// Polls between clean_remote_free_lists() calls on pack's handle.
   std::uint32_t clean_interval = 256;
+  /// The validator is lost after this long without a progress message (counted from the
+  /// first one). Agave sends several per slot (400 ms), agave-sim one every 10 ms; 0 = never.
+  std::chrono::milliseconds validator_silence{2000};
+  /// The validator's process id when known (seed mode on one host); 0 = unknown.
+  pid_t validator_pid = 0;
+};
+
+/// Why run() returned.
+enum class RunEnd : std::uint8_t {
+  Stopped,       ///< the stop flag was raised
+  ValidatorLost, ///< the validator went silent or exited; the session is over
 };
 
 class PackRuntime {
@@ -71,8 +96,8 @@ public:
 
   /// One iteration of the loop; returns how many things it did (0 = idle).
   std::size_t poll_once();
-  /// Polls until `stop` is set, then shuts down.
-  void run(const std::atomic<bool>& stop);
+  /// Polls until `stop` is set or the validator is lost, then shuts down.
+  RunEnd run(const std::atomic<bool>& stop);
   /// Bounded wait for in-flight answers, then frees everything pack owns. Idempotent.
   void shutdown();
 
@@ -81,6 +106,10 @@ public:
   [[nodiscard]] nlohmann::json stats_json() const;
   [[nodiscard]] std::size_t in_flight_batches() const { return in_flight_.size(); }
   [[nodiscard]] std::size_t owned_regions() const { return owned_.size(); }
+  /// True once the validator was found silent or gone; everything pack owned is freed.
+  [[nodiscard]] bool validator_lost() const { return loss_ != ValidatorLoss::None; }
+  [[nodiscard]] ValidatorLoss validator_loss() const { return loss_; }
+  [[nodiscard]] bool shut_down() const { return shut_down_; }
 
 private:
   struct InFlightBatch {
@@ -109,6 +138,8 @@ private:
   std::size_t dispatch();
   bool send_batch(const sched::PlannedBatch& b, bool resolve);
   // runtime.cpp
+  void check_validator();
+  [[nodiscard]] bool peer_slot_free(std::uint64_t offset) const;
   void free_owned(std::uint64_t offset);
   void free_peer(std::uint64_t offset);
   void flush_drops();
@@ -128,6 +159,8 @@ private:
   bool tpu_dead_ = false;
   bool progress_dead_ = false;
   bool shut_down_ = false;
+  ValidatorWatch watch_;
+  ValidatorLoss loss_ = ValidatorLoss::None;
   std::uint64_t last_slot_ = UINT64_MAX;
   bool have_progress_ = false;
   bool leader_ = false;

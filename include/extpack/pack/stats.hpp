@@ -42,6 +42,9 @@ struct PackStats {
   std::uint64_t frees_local = 0;
   std::uint64_t frees_remote = 0;
   std::uint64_t shutdown_wait_timeouts = 0;
+  std::uint64_t validator_lost_silent = 0; ///< no progress for RuntimeConfig::validator_silence
+  std::uint64_t validator_lost_exited = 0; ///< the validator's process exited
+  std::uint64_t validator_silent_ms = 0;   ///< silence when the loss was declared
 
   void drop(sched::DropReason r, std::uint8_t detail) {
     auto i = static_cast<std::size_t>(r);

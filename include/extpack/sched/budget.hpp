@@ -55,6 +55,8 @@ public:
   /// Cost units pack could still send now (the smaller view, minus in flight).
   [[nodiscard]] std::uint64_t available() const;
   [[nodiscard]] std::uint64_t in_flight() const { return in_flight_; }
+  /// Cost of this slot: included (actual) plus in flight (estimate).
+  [[nodiscard]] std::uint64_t used_this_slot() const { return included_ + in_flight_this_slot_; }
   [[nodiscard]] std::uint64_t included_cost() const { return included_; }
   [[nodiscard]] std::uint64_t vote_cost() const { return vote_cost_; }
   [[nodiscard]] std::uint64_t rebated() const { return rebated_; }

@@ -81,6 +81,23 @@ public:
   [[nodiscard]] const TxEntry& entry(EntryId id) const;
   [[nodiscard]] std::uint64_t available() const;
   [[nodiscard]] std::size_t max_batch() const;
+  [[nodiscard]] std::uint32_t num_workers() const;
+  /// Estimated cost in flight on `worker`, including what this pass admitted to it.
+  [[nodiscard]] std::uint64_t worker_cost(std::uint32_t worker) const;
+  /// Percent of the slot's time elapsed, or UNKNOWN_PROGRESS.
+  [[nodiscard]] std::uint8_t slot_progress() const;
+  [[nodiscard]] std::uint64_t slot() const;
+  /// Cost units of this slot included (actual) or in flight (estimated).
+  [[nodiscard]] std::uint64_t slot_used() const;
+  /// Vote cost units of this slot included or in flight.
+  [[nodiscard]] std::uint64_t vote_used() const;
+  [[nodiscard]] const txn::BlockLimits& limits() const;
+  /// Lock and cost state of an account named by a held transaction.
+  [[nodiscard]] const AccountState& account(AccountId id) const;
+  /// True if the entry's locks are free now (no counters touched).
+  [[nodiscard]] bool lockable(EntryId id) const;
+  /// Entries still in the ready order (not counting those popped this pass).
+  [[nodiscard]] std::size_t ready_size() const;
 
 private:
   friend class Scheduler;
@@ -95,6 +112,12 @@ private:
   std::uint32_t scanned_ = 0;
 };
 
+/// One named outcome count a policy keeps (beyond the pass counters every policy shares).
+struct PolicyCounter {
+  const char* name;
+  std::uint64_t value;
+};
+
 /// A scheduling policy: the order transactions are ranked in and how a pass is spent.
 class Policy {
 public:
@@ -104,6 +127,8 @@ public:
   /// ranks go in arrival order). Also decides which queued transaction is evicted.
   [[nodiscard]] virtual std::uint64_t rank(const NewTx& tx) const = 0;
   virtual void schedule(SchedulePass& pass) = 0;
+  /// The policy's own outcome counters, for metrics and tests.
+  [[nodiscard]] virtual std::vector<PolicyCounter> counters() const { return {}; }
 };
 
 } // namespace extpack::sched

@@ -75,7 +75,17 @@ public:
   Admission insert(NewTx tx);
 
   /// Slot news. A new slot resets per-slot budgets; `leader` enables schedule().
-  void on_progress(std::uint64_t slot, bool leader, std::uint64_t remaining_cost_units);
+  /// `progress_pct` is ProgressMessage::current_slot_progress (percent of the slot's time
+  /// elapsed); UNKNOWN_PROGRESS (the default) means the caller does not know it, and pacing
+  /// policies then release the whole budget at once.
+  void on_progress(std::uint64_t slot, bool leader, std::uint64_t remaining_cost_units,
+                   std::uint8_t progress_pct = UNKNOWN_PROGRESS);
+  /// The latest slot progress, percent, or UNKNOWN_PROGRESS.
+  [[nodiscard]] std::uint8_t slot_progress() const { return progress_pct_; }
+  /// Estimated cost units in flight on `worker` (execution batches only).
+  [[nodiscard]] std::uint64_t worker_cost(std::uint32_t worker) const {
+    return worker_cost_[worker];
+  }
   [[nodiscard]] bool leader() const { return leader_; }
   [[nodiscard]] std::uint64_t slot() const { return budget_.slot(); }
 
@@ -130,9 +140,11 @@ private:
   std::unique_ptr<Policy> policy_;
   Container c_;
   SlotBudget budget_;
-  std::vector<std::uint32_t> out_; ///< batches in flight per worker
-  std::vector<bool> disabled_;     ///< workers never planned for again
-  std::uint32_t rr_ = 0;           ///< rotates which worker goes first on ties
+  std::vector<std::uint32_t> out_;         ///< batches in flight per worker
+  std::vector<bool> disabled_;             ///< workers never planned for again
+  std::vector<std::uint64_t> worker_cost_; ///< estimated cost in flight per worker
+  std::uint8_t progress_pct_ = UNKNOWN_PROGRESS;
+  std::uint32_t rr_ = 0; ///< rotates which worker goes first on ties
   bool leader_ = false;
   std::vector<DroppedTx> drops_;
   SchedCounters n_;

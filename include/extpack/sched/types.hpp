@@ -30,6 +30,9 @@ inline constexpr AccountId NO_ACCOUNT = std::numeric_limits<AccountId>::max();
 /// Slot value meaning "no slot / never" (Agave uses u64::MAX the same way).
 inline constexpr std::uint64_t NO_SLOT = std::numeric_limits<std::uint64_t>::max();
 
+/// Slot progress value meaning "not reported" (real values are 0..100 percent).
+inline constexpr std::uint8_t UNKNOWN_PROGRESS = 0xFF;
+
 /// Where a transaction's bytes live; interpreted only by the runtime.
 struct TxRef {
   std::uint64_t offset = 0;

@@ -153,6 +153,13 @@ struct WorkerUsage {
   std::uint64_t slabs = 0;
 };
 
+/// What slot_status() found for one slot: the id its slab is assigned to, and whether the
+/// slot is free now (on the slab's free stack or its remote-free stack).
+struct SlotStatus {
+  std::uint32_t owner = ALLOC_NULL_U32;
+  bool free = false;
+};
+
 /// What one handle has seen, for operators (process-local, never shared).
 struct AllocatorStats {
   std::uint64_t slabs_taken = 0;      ///< slabs popped from the global list
@@ -204,6 +211,15 @@ public:
   /// assigned to a worker with a valid size class, at the start of a slot, and with
   /// `length` bytes fitting in that slot. The error says which check failed, with numbers.
   [[nodiscard]] Result<void> check_region(std::uint64_t offset, std::uint64_t length) const;
+
+  /// Whether the slot starting at `offset` (which must have passed check_region()) is free,
+  /// and which id owns its slab: lets a receiver refuse to free a peer-supplied offset that
+  /// names a free slot (a double free the allocator itself cannot detect). Read-only; walks
+  /// the slab's free stack and remote-free chain, each bounded by the slab's slot count
+  /// (O(slots): meant for once-per-batch arrays, not per transaction). Exact when the owner
+  /// is this handle or idle; see allocator_inspect.cpp for a concurrently running owner.
+  /// With `find_free` false only the owner is read (O(1)) and `free` stays false.
+  [[nodiscard]] SlotStatus slot_status(std::uint64_t offset, bool find_free = true) const;
 
   /// Allocations outstanding for `worker`, read from the shared file. Exact when no
   /// handle is allocating or freeing concurrently. Walks are bounded, so a corrupt file

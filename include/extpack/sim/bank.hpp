@@ -102,6 +102,13 @@ public:
   [[nodiscard]] const BankConfig& config() const { return cfg_; }
   /// Consumed CUs the bank draws for a transaction with this signature and limit.
   [[nodiscard]] std::uint64_t draw_consumed(const Signature& sig, std::uint64_t limit) const;
+  /// What including a prepared transaction (reason NONE) commits: the executed cost charged
+  /// to the block and the CUs execution consumes. Deterministic per transaction.
+  struct Executed {
+    std::uint64_t cost_units = 0;
+    std::uint64_t consumed_cus = 0;
+  };
+  [[nodiscard]] Executed executed_charge(const PreparedTx& p) const;
 
 private:
   struct SigHash {

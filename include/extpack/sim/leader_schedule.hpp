@@ -9,6 +9,8 @@
 #include <limits>
 
 #include "extpack/abi/messages.hpp"
+#include "extpack/shm/queue.hpp"
+#include "extpack/sim/stats.hpp"
 
 namespace extpack::sim {
 
@@ -45,5 +47,17 @@ private:
 
 /// The message sent after the last slot: not leader, no known future leader slot.
 [[nodiscard]] abi::ProgressMessage make_final_progress(std::uint64_t slot);
+
+/// Writes progress messages to progress_tracker. Never blocks: when the queue is full
+/// (pack not reading) the message is dropped and counted in progress_dropped.
+class ProgressPublisher {
+public:
+  ProgressPublisher(shm::Producer<abi::ProgressMessage>& q, SimCounters& c) : q_(q), c_(c) {}
+  void publish(const abi::ProgressMessage& m);
+
+private:
+  shm::Producer<abi::ProgressMessage>& q_;
+  SimCounters& c_;
+};
 
 } // namespace extpack::sim

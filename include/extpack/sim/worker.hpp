@@ -15,12 +15,18 @@
 // remote-free lists periodically and before giving up on an allocation. If the answer
 // queue is full the worker waits with backoff (pack must drain it); on shutdown it stops
 // waiting, frees the answer's memory and counts it as unsent.
+//
+// Step-wise use (the lab's virtual clock): begin() executes a batch without waiting and
+// returns its answer with the batch's locks still held and the execution time it takes;
+// the caller lets that time pass however it models time, then calls complete() and sends
+// the answer. handle() is begin(), a sleep on the worker's clock, complete().
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,6 +58,25 @@ public:
   /// Serves the queue until `stop`. Each message read updates `last_activity_ns`.
   void run(const std::atomic<bool>& stop, std::atomic<std::int64_t>& last_activity_ns);
 
+  /// A processed message whose answer is ready but whose execution time has not passed:
+  /// its batch's account locks are held until complete().
+  struct Pending {
+    abi::WorkerToPackMessage answer{};
+    Bank::Ticket ticket{};
+    std::int64_t busy_ns = 0; ///< execution time: ns_per_cu * consumed compute units
+    bool executed = false;    ///< an execution batch reached the bank (not RESOLVE, not refused)
+  };
+  /// Validates and processes one message without sleeping. Only one Pending may be open
+  /// at a time: the next begin() reuses the worker's buffers.
+  [[nodiscard]] Pending begin(const abi::PackToWorkerMessage& m);
+  /// Releases the locks `p` holds; its answer may then be sent.
+  void complete(const Pending& p);
+  /// The transactions of the last begun batch as the worker prepared them, meaningful when
+  /// that Pending is `executed` (valid until the next begin()); index i matches response i.
+  [[nodiscard]] std::span<const PreparedTx> last_batch() const {
+    return {prepared_.data(), num_txs_};
+  }
+
   /// Validates and processes one message; the answer references memory it now owns.
   [[nodiscard]] abi::WorkerToPackMessage handle(const abi::PackToWorkerMessage& m);
   /// Commits `w`, waiting while the queue is full; once `stop` is set it frees the
@@ -66,7 +91,7 @@ private:
   std::optional<Rejection> load_batch(const abi::PackToWorkerMessage& m);
   abi::WorkerToPackMessage reject(const abi::PackToWorkerMessage& m, Rejection why,
                                   const std::string& detail);
-  abi::WorkerToPackMessage execute(const abi::PackToWorkerMessage& m);
+  Pending execute(const abi::PackToWorkerMessage& m);
   abi::WorkerToPackMessage resolve(const abi::PackToWorkerMessage& m);
   void* allocate(std::uint32_t size);
   void maybe_clean(std::int64_t now);

@@ -1,0 +1,72 @@
+// The lab's transaction ledger (see ledger.hpp).
+#include "extpack/lab/ledger.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "extpack/abi/messages.hpp"
+
+namespace extpack::lab {
+
+std::size_t TxLedger::SigHash::operator()(const sim::Signature& s) const {
+  std::uint64_t v = 0;
+  std::memcpy(&v, s.data(), sizeof v);
+  return static_cast<std::size_t>(v);
+}
+
+std::uint32_t TxLedger::account_id(const sim::Pubkey& k) {
+  const auto next = static_cast<std::uint32_t>(account_ids_.size());
+  return account_ids_.try_emplace(k, next).first->second;
+}
+
+void TxLedger::offered(std::span<const std::uint8_t> bytes, std::int64_t now_ns) {
+  sim::prepare_transaction(bytes, alts_, false, scratch_);
+  const sim::PreparedTx& p = scratch_;
+  if (p.analysis.status != txn::AnalyzeStatus::Ok) return; // no signature to know it by
+  const sim::Signature& sig = p.analysis.view.signature(0);
+  if (index_.contains(sig)) return;
+  LedgerEntry e;
+  e.signature = sig;
+  e.arrival_ns = now_ns;
+  e.fee = p.analysis.fees.leader_reward();
+  e.vote = p.analysis.cost.simple_vote;
+  e.feasible = p.reason == abi::not_included_reasons::NONE &&
+               bank_.initial_balance(p.analysis.view.fee_payer()) >= p.analysis.fees.total();
+  if (e.feasible) {
+    e.cost = std::min(p.analysis.cost.sum(), bank_.executed_charge(p).cost_units);
+    for (const sim::Pubkey& k : p.writable_keys())
+      e.accounts.push_back(account_id(k));
+  }
+  index_.emplace(sig, static_cast<std::uint32_t>(entries_.size()));
+  entries_.push_back(std::move(e));
+}
+
+void TxLedger::included(const sim::Signature& sig, std::uint64_t slot, std::int64_t now_ns) {
+  auto it = index_.find(sig);
+  if (it == index_.end()) return;
+  LedgerEntry& e = entries_[it->second];
+  if (e.included_slot != NOT_INCLUDED) return;
+  e.included_slot = slot;
+  e.included_ns = now_ns;
+}
+
+BoundResult TxLedger::slot_bound(std::uint64_t slot, std::int64_t end_ns,
+                                 const txn::BlockLimits& limits) const {
+  std::vector<BoundItem> items;
+  for (const LedgerEntry& e : entries_) {
+    if (!e.feasible || e.arrival_ns >= end_ns) continue;
+    if (e.included_slot != NOT_INCLUDED && e.included_slot < slot) continue;
+    items.push_back(BoundItem{e.fee, e.cost, e.vote, e.accounts});
+  }
+  return fee_upper_bound(items, limits);
+}
+
+std::vector<std::int64_t> TxLedger::latencies() const {
+  std::vector<std::int64_t> v;
+  for (const LedgerEntry& e : entries_) {
+    if (e.included_slot != NOT_INCLUDED) v.push_back(e.included_ns - e.arrival_ns);
+  }
+  return v;
+}
+
+} // namespace extpack::lab
