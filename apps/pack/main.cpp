@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "extpack/common/logging.hpp"
+#include "extpack/common/signals.hpp"
 #include "extpack/ops/config_cli.hpp"
 #include "extpack/ops/exit_codes.hpp"
 #include "extpack/ops/metrics_server.hpp"
@@ -32,20 +33,7 @@ namespace ops = extpack::ops;
 namespace apps = extpack::apps;
 using Clock = std::chrono::steady_clock;
 
-std::atomic<bool> g_stop{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
-
-extern "C" void on_signal(int) {
-  g_stop.store(true, std::memory_order_relaxed);
-}
-
-void install_signal_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
+std::atomic<bool>& g_stop = extpack::stop_flag();
 
 /// Options that are not configuration keys: the logon's shape and run-control knobs.
 struct AppOptions {
@@ -188,7 +176,7 @@ int run(const ops::PackConfig& cfg, const AppOptions& opt) {
                  opt.shape.tpu_to_pack_capacity, opt.shape.progress_tracker_capacity,
                  opt.shape.pack_to_worker_capacity, opt.shape.worker_to_pack_capacity);
   }
-  install_signal_handlers();
+  extpack::install_stop_signals();
 
   ops::MetricsRegistry registry;
   std::unique_ptr<ops::MetricsServer> server;

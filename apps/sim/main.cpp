@@ -19,6 +19,7 @@
 
 #include "allocator_check.hpp"
 #include "extpack/common/logging.hpp"
+#include "extpack/common/signals.hpp"
 #include "extpack/ops/config_cli.hpp"
 #include "extpack/ops/exit_codes.hpp"
 #include "extpack/ops/metrics_server.hpp"
@@ -35,24 +36,9 @@ namespace ops = extpack::ops;
 namespace apps = extpack::apps;
 namespace session = extpack::session;
 
-std::atomic<bool> g_stop{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+std::atomic<bool>& g_stop = extpack::stop_flag();
 
-extern "C" void on_signal(int) {
-  g_stop.store(true, std::memory_order_release);
-}
-
-void install_signal_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
-bool stopped() {
-  return g_stop.load(std::memory_order_acquire);
-}
+bool stopped() { return extpack::stop_requested(); }
 
 struct AppOptions {
   apps::SimRunOptions run;
@@ -157,7 +143,7 @@ int run(const ops::SimConfig& cfg, const AppOptions& opt) {
     return ops::status(ops::ExitCode::Usage);
   }
   spdlog::info("effective configuration: {}", apps::describe(cfg, opt.run));
-  install_signal_handlers();
+  extpack::install_stop_signals();
 
   ops::MetricsRegistry registry;
   std::unique_ptr<apps::SimReportMetrics> metrics;
