@@ -269,8 +269,9 @@ namespace {
 class TempDir {
 public:
   TempDir() {
-    char tmpl[] = "/tmp/extpack-ops-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
+    // mkdtemp replaces the six trailing template characters.
+    std::string tmpl = "/tmp/extpack-ops-test-" + std::string(6, 'X');
+    path_ = ::mkdtemp(tmpl.data());
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
   [[nodiscard]] std::filesystem::path write(const std::string& name,

@@ -240,8 +240,9 @@ TEST(HtmlTree, RejectsWhatABrowserWouldRepair) {
 }
 
 TEST(ReportTool, WritesTheFileAndUsesExitCodes) {
-  char tmpl[] = "/tmp/extpack-report-test-XXXXXX";
-  fs::path dir = ::mkdtemp(tmpl);
+  // mkdtemp replaces the six trailing template characters.
+  std::string tmpl = "/tmp/extpack-report-test-" + std::string(6, 'X');
+  fs::path dir = ::mkdtemp(tmpl.data());
   auto out = dir / "r.html";
   std::string cmd = std::string(EXTPACK_REPORT_BIN) + " --sim-stats " +
                     (kFixtures / "sim_stats.json").string() + " --blocks " +
