@@ -3,6 +3,7 @@
 // (--listen: waits for pack, creates the regions pack's logon asks for, runs the session,
 // and once pack has exited checks the allocator for leaks itself). Prints one line per
 // slot and a summary; writes JSON statistics and the block record when asked.
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -20,6 +21,7 @@
 #include "allocator_check.hpp"
 #include "extpack/common/logging.hpp"
 #include "extpack/common/signals.hpp"
+#include "progress_bar.hpp"
 #include "extpack/ops/config_cli.hpp"
 #include "extpack/ops/exit_codes.hpp"
 #include "extpack/ops/metrics_server.hpp"
@@ -200,7 +202,15 @@ int run(const ops::SimConfig& cfg, const AppOptions& opt) {
   extpack::sim::RunHooks hooks;
   hooks.slot_lines = opt.quiet ? nullptr : &std::cout;
   hooks.stop = &g_stop;
+  // The bar shares the terminal with the slot lines only when those go elsewhere.
+  apps::ProgressBar bar(opt.quiet || ::isatty(STDOUT_FILENO) != 1 ? sim_cfg.slots : 0);
+  if (bar.enabled()) {
+    hooks.on_slot = [&bar](const extpack::sim::SlotRecord&, std::uint64_t done, std::uint64_t) {
+      bar.update(done);
+    };
+  }
   auto report = extpack::sim::run(sim_cfg, *joined, hooks);
+  bar.finish();
   if (!report) {
     spdlog::error("simulation failed: {}", report.error().message);
     return ops::status(ops::ExitCode::RuntimeFailure);

@@ -84,6 +84,7 @@ Result<RunReport> run(const SimConfig& cfg_in, session::AgaveSession& session,
     if (hooks.slot_lines != nullptr) *hooks.slot_lines << format_slot_line(rec) << std::endl;
     if (rec.leader) report.blocks.push_back(std::move(block));
     report.slots.push_back(rec);
+    if (hooks.on_slot) hooks.on_slot(rec, report.slots.size(), cfg.slots);
   };
 
   // ---- the slot clock ----

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <ostream>
 
 #include "extpack/common/result.hpp"
@@ -23,6 +24,8 @@ struct RunHooks {
   std::ostream* slot_lines = nullptr;      ///< one line per slot as it ends; nullptr: silent
   const std::atomic<bool>* stop = nullptr; ///< raised (e.g. by a signal) to end early
   Clock* clock = nullptr;                  ///< nullptr: real time
+  /// Called as each slot ends with the slots done so far and the slots configured.
+  std::function<void(const SlotRecord&, std::uint64_t done, std::uint64_t total)> on_slot;
 };
 
 /// Runs the simulation over `session` (whose endpoints it uses exclusively while running).
