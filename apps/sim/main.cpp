@@ -3,7 +3,6 @@
 // (--listen: waits for pack, creates the regions pack's logon asks for, runs the session,
 // and once pack has exited checks the allocator for leaks itself). Prints one line per
 // slot and a summary; writes JSON statistics and the block record when asked.
-#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -13,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -21,7 +21,6 @@
 #include "allocator_check.hpp"
 #include "extpack/common/logging.hpp"
 #include "extpack/common/signals.hpp"
-#include "progress_bar.hpp"
 #include "extpack/ops/config_cli.hpp"
 #include "extpack/ops/exit_codes.hpp"
 #include "extpack/ops/metrics_server.hpp"
@@ -29,6 +28,7 @@
 #include "extpack/session/session.hpp"
 #include "extpack/sim/sim.hpp"
 #include "listener.hpp"
+#include "progress_bar.hpp"
 #include "report_metrics.hpp"
 #include "settings.hpp"
 
@@ -40,13 +40,16 @@ namespace session = extpack::session;
 
 std::atomic<bool>& g_stop = extpack::stop_flag();
 
-bool stopped() { return extpack::stop_requested(); }
+bool stopped() {
+  return extpack::stop_requested();
+}
 
 struct AppOptions {
   apps::SimRunOptions run;
   bool quiet = false;
   std::string run_done_file;
   std::uint64_t accept_wait_ms = 0;
+  std::uint64_t sessions = 1;
 };
 
 constexpr const char* FOOTER = R"(
@@ -59,7 +62,8 @@ decides. SIGTERM/SIGINT ends the run early, or ends the wait for pack.
 Configuration: defaults, then --config FILE, then flags (--set KEY=VALUE for any key);
 docs/OPERATIONS.md lists every key. 'agave-sim check-config FILE' checks a file.
 Exit codes: 0 clean, 1 simulation failed, 2 bad flags or configuration, 3 session could not
-be joined or served, 5 metrics, stats or block record output failed.)";
+be joined or served, 4 the last pack died mid-run (--listen), 5 metrics, stats or block
+record output failed.)";
 
 void add_app_options(CLI::App& app, AppOptions& o) {
   app.add_option("--first-slot", o.run.first_slot, "Slot number of the first slot")
@@ -83,6 +87,11 @@ void add_app_options(CLI::App& app, AppOptions& o) {
   app.add_option("--accept-wait-ms", o.accept_wait_ms,
                  "--listen only: give up (exit 3) if pack has not connected after this long; "
                  "0 = wait until SIGTERM/SIGINT")
+      ->capture_default_str();
+  app.add_option("--sessions", o.sessions,
+                 "--listen only: pack sessions to serve one after another (0 = until "
+                 "SIGTERM/SIGINT). A pack that dies mid-run ends its session early; the next "
+                 "pack that logs on gets fresh regions")
       ->capture_default_str();
   app.add_flag("--quiet", o.quiet, "Do not print a line per slot (the summary is still printed)");
 }
@@ -111,15 +120,17 @@ bool touch(const std::string& path) {
 }
 
 int write_outputs(const ops::SimConfig& cfg, const extpack::sim::RunReport& report,
-                  const std::optional<apps::AllocatorCheck>& check) {
+                  const std::optional<apps::AllocatorCheck>& check, bool pack_lost) {
   int rc = ops::status(ops::ExitCode::Clean);
   if (!cfg.stats_out.empty()) {
     auto doc = nlohmann::json::parse(extpack::sim::stats_json(report, cfg.block_record.empty()));
+    doc["pack_lost"] = pack_lost;
     if (check) {
       doc["outstanding_allocations"] = check->total();
       doc["outstanding_by_worker_id"] = check->by_worker_id;
       doc["outstanding_by_owner"] = check->by_owner_json();
-      doc["leak_check"] = "after pack exited";
+      doc["leak_check"] = pack_lost ? "after pack died mid-run (what it held is lost with it)"
+                                    : "after pack exited";
     } else {
       doc["leak_check"] = "agave ids at run end";
     }
@@ -136,6 +147,115 @@ int write_outputs(const ops::SimConfig& cfg, const extpack::sim::RunReport& repo
     }
   }
   return rc;
+}
+
+struct SessionOutcome {
+  int code = 0;
+  bool pack_lost = false;
+};
+
+/// Raises `stop` when a signal arrives or pack's process goes away (listen mode only).
+class PackWatch {
+public:
+  explicit PackWatch(pid_t pack) : pack_(pack) {
+    thread_ = std::thread([this] {
+      while (!done_.load(std::memory_order_acquire)) {
+        if (stopped()) {
+          stop_.store(true, std::memory_order_release);
+        } else if (pack_ != 0 && !apps::process_alive(pack_)) {
+          lost_.store(true, std::memory_order_release);
+          stop_.store(true, std::memory_order_release);
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  ~PackWatch() {
+    done_.store(true, std::memory_order_release);
+    thread_.join();
+  }
+  PackWatch(const PackWatch&) = delete;
+  PackWatch& operator=(const PackWatch&) = delete;
+  [[nodiscard]] const std::atomic<bool>& stop() const { return stop_; }
+  [[nodiscard]] bool lost() const { return lost_.load(std::memory_order_acquire); }
+
+private:
+  pid_t pack_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> lost_{false};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+/// One session: join, run the slots, then (listen mode) wait for pack to exit and count
+/// what every allocator id still holds. `pack_pid` 0 means seed mode (pack unknown).
+SessionOutcome run_session(const ops::SimConfig& cfg, const AppOptions& opt,
+                           const extpack::sim::SimConfig& sim_cfg, session::SessionFds fds,
+                           pid_t pack_pid, apps::SimReportMetrics* metrics) {
+  auto joined = session::AgaveSession::join(fds);
+  if (!joined) {
+    spdlog::error("cannot join the session: {}", joined.error().message);
+    return {ops::status(ops::ExitCode::SessionSetup), false};
+  }
+
+  extpack::sim::RunHooks hooks;
+  hooks.slot_lines = opt.quiet ? nullptr : &std::cout;
+  // The bar shares the terminal with the slot lines only when those go elsewhere.
+  apps::ProgressBar bar(opt.quiet || ::isatty(STDOUT_FILENO) != 1 ? sim_cfg.slots : 0);
+  if (bar.enabled()) {
+    hooks.on_slot = [&bar](const extpack::sim::SlotRecord&, std::uint64_t done, std::uint64_t) {
+      bar.update(done);
+    };
+  }
+  std::optional<extpack::Result<extpack::sim::RunReport>> report;
+  bool pack_lost = false;
+  {
+    PackWatch watch(pack_pid);
+    hooks.stop = pack_pid != 0 ? &watch.stop() : &g_stop;
+    report.emplace(extpack::sim::run(sim_cfg, *joined, hooks));
+    pack_lost = watch.lost();
+  }
+  bar.finish();
+  if (!*report) {
+    spdlog::error("simulation failed: {}", report->error().message);
+    return {ops::status(ops::ExitCode::RuntimeFailure), pack_lost};
+  }
+  auto& rep = report->value();
+  if (pack_lost) {
+    spdlog::warn("pack (pid {}) died during the run, after {} of {} slots; session closed",
+                 pack_pid, rep.slots.size(), sim_cfg.slots);
+  }
+  if (metrics != nullptr) metrics->publish(rep);
+  if (!pack_lost && !opt.run_done_file.empty() && !touch(opt.run_done_file)) {
+    spdlog::error("cannot create --run-done-file {}", opt.run_done_file);
+  }
+
+  std::optional<apps::AllocatorCheck> check;
+  if (pack_pid != 0) {
+    if (!pack_lost) {
+      spdlog::info("slots over; waiting for pack (pid {}) to exit before the leak check", pack_pid);
+    }
+    while (!stopped() && apps::process_alive(pack_pid)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (apps::process_alive(pack_pid)) {
+      spdlog::warn("pack (pid {}) still runs: the leak check counts what it holds", pack_pid);
+    }
+    check = apps::check_allocator(*joined);
+    rep.outstanding_allocations = check->total();
+    if (check->total() == 0) {
+      spdlog::info("{}", check->summary_line());
+    } else if (pack_lost) {
+      spdlog::warn("{} (held by the pack that died)", check->summary_line());
+    } else {
+      spdlog::error("{}", check->summary_line());
+    }
+  }
+  std::cout << extpack::sim::format_summary(rep);
+  if (check) std::cout << "  " << check->summary_line() << "\n";
+  std::cout << std::flush;
+  return {write_outputs(cfg, rep, check, pack_lost), pack_lost};
 }
 
 int run(const ops::SimConfig& cfg, const AppOptions& opt) {
@@ -162,85 +282,40 @@ int run(const ops::SimConfig& cfg, const AppOptions& opt) {
                  cfg.metrics_listen.substr(0, cfg.metrics_listen.rfind(':')), server->port());
   }
 
-  // The session: joined from a directory, or created for pack's logon.
-  session::SessionFds fds;
-  std::optional<apps::PackListener> listener;
-  pid_t pack_pid = 0;
-  if (!cfg.session.listen.empty()) {
-    auto l = apps::PackListener::open(cfg.session.listen);
-    if (!l) {
-      spdlog::error("cannot serve the handshake: {}", l.error().message);
-      return ops::status(ops::ExitCode::SessionSetup);
-    }
-    listener.emplace(std::move(*l));
-    spdlog::info("waiting for pack on {}", cfg.session.listen);
-    auto pack = wait_for_pack(*listener, opt.accept_wait_ms);
-    if (!pack) {
-      return ops::status(stopped() ? ops::ExitCode::Clean : ops::ExitCode::SessionSetup);
-    }
-    const session::ClientLogon& logon = pack->session.logon;
-    spdlog::info("pack (pid {}) logged on: {} workers, {} MiB allocator, {} allocator handles",
-                 pack->pid, logon.worker_count, logon.allocator_size >> 20,
-                 logon.allocator_handles);
-    fds = std::move(pack->session.fds);
-    pack_pid = pack->pid;
-  } else {
+  // The session: joined from a directory, or created for each pack that logs on.
+  if (cfg.session.listen.empty()) {
     auto opened = session::open_regions(cfg.session.dir);
     if (!opened) {
       spdlog::error("cannot open session directory {}: {}", cfg.session.dir,
                     opened.error().message);
       return ops::status(ops::ExitCode::SessionSetup);
     }
-    fds = std::move(*opened);
+    return run_session(cfg, opt, sim_cfg, std::move(*opened), 0, metrics.get()).code;
   }
-  auto joined = session::AgaveSession::join(fds);
-  if (!joined) {
-    spdlog::error("cannot join the session: {}", joined.error().message);
+  auto l = apps::PackListener::open(cfg.session.listen);
+  if (!l) {
+    spdlog::error("cannot serve the handshake: {}", l.error().message);
     return ops::status(ops::ExitCode::SessionSetup);
   }
-
-  extpack::sim::RunHooks hooks;
-  hooks.slot_lines = opt.quiet ? nullptr : &std::cout;
-  hooks.stop = &g_stop;
-  // The bar shares the terminal with the slot lines only when those go elsewhere.
-  apps::ProgressBar bar(opt.quiet || ::isatty(STDOUT_FILENO) != 1 ? sim_cfg.slots : 0);
-  if (bar.enabled()) {
-    hooks.on_slot = [&bar](const extpack::sim::SlotRecord&, std::uint64_t done, std::uint64_t) {
-      bar.update(done);
-    };
-  }
-  auto report = extpack::sim::run(sim_cfg, *joined, hooks);
-  bar.finish();
-  if (!report) {
-    spdlog::error("simulation failed: {}", report.error().message);
-    return ops::status(ops::ExitCode::RuntimeFailure);
-  }
-  if (metrics) metrics->publish(*report);
-  if (!opt.run_done_file.empty() && !touch(opt.run_done_file)) {
-    spdlog::error("cannot create --run-done-file {}", opt.run_done_file);
-  }
-
-  std::optional<apps::AllocatorCheck> check;
-  if (listener) {
-    spdlog::info("slots over; waiting for pack (pid {}) to exit before the leak check", pack_pid);
-    while (!stopped() && apps::process_alive(pack_pid)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  apps::PackListener listener(std::move(*l));
+  int code = ops::status(ops::ExitCode::Clean);
+  for (std::uint64_t n = 0; (opt.sessions == 0 || n < opt.sessions) && !stopped(); ++n) {
+    spdlog::info("waiting for pack on {} (session {})", cfg.session.listen, n + 1);
+    auto pack = wait_for_pack(listener, opt.accept_wait_ms);
+    if (!pack) {
+      return n > 0 || stopped() ? code : ops::status(ops::ExitCode::SessionSetup);
     }
-    if (apps::process_alive(pack_pid)) {
-      spdlog::warn("pack (pid {}) still runs: the leak check counts what it holds", pack_pid);
-    }
-    check = apps::check_allocator(*joined);
-    report->outstanding_allocations = check->total();
-    if (check->total() == 0) {
-      spdlog::info("{}", check->summary_line());
-    } else {
-      spdlog::error("{}", check->summary_line());
-    }
+    const session::ClientLogon& logon = pack->session.logon;
+    spdlog::info("pack (pid {}) logged on: {} workers, {} MiB allocator, {} allocator handles",
+                 pack->pid, logon.worker_count, logon.allocator_size >> 20,
+                 logon.allocator_handles);
+    auto outcome =
+        run_session(cfg, opt, sim_cfg, std::move(pack->session.fds), pack->pid, metrics.get());
+    code = outcome.pack_lost && outcome.code == 0 ? ops::status(ops::ExitCode::PeerLost)
+                                                  : outcome.code;
+    if (!outcome.pack_lost) break; // a completed run ends the service
   }
-  std::cout << extpack::sim::format_summary(*report);
-  if (check) std::cout << "  " << check->summary_line() << "\n";
-  std::cout << std::flush;
-  return write_outputs(cfg, *report, check);
+  return code;
 }
 
 } // namespace

@@ -10,13 +10,13 @@
 namespace extpack::apps {
 
 namespace {
-constexpr std::uint64_t kWidth = 30;  // characters of bar
+constexpr std::uint64_t kWidth = 30; // characters of bar
 
 std::string clock_text(double seconds) {
   const auto s = static_cast<std::uint64_t>(seconds + 0.5);
   return fmt::format("{}:{:02}", s / 60, s % 60);
 }
-}  // namespace
+} // namespace
 
 ProgressBar::ProgressBar(std::uint64_t total)
     : total_(total), enabled_(total > 0 && ::isatty(STDERR_FILENO) == 1),
@@ -45,4 +45,4 @@ void ProgressBar::finish() {
   }
 }
 
-}  // namespace extpack::apps
+} // namespace extpack::apps

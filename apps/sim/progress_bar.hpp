@@ -29,4 +29,4 @@ private:
   std::chrono::steady_clock::time_point start_;
 };
 
-}  // namespace extpack::apps
+} // namespace extpack::apps

@@ -251,3 +251,56 @@ TEST(Fault, PackKilledMidBatchLeavesTheSimulatorRunning) {
 }
 
 } // namespace
+
+// The validator side outliving pack in handshake mode: agave-sim --listen notices that the
+// pack process died mid-run, closes that session, and gives the next pack that logs on
+// fresh regions; that second session runs to the end with zero allocations outstanding.
+TEST(Fault, ListeningSimulatorServesANewPackAfterOneIsKilled) {
+  Scratch scratch("listen");
+  const fs::path sock = scratch.out / "sim.sock";
+  const fs::path done = scratch.out / "run.done";
+  Child sim = Child::spawn({bin("agave-sim"), "--listen", sock.string(), "--sessions", "2",
+                            "--slots", "12", "--slot-ms", "100", "--leader-every", "4",
+                            "--tx-per-slot", "2000", "--linger-ms", "300", "--quiet",
+                            "--run-done-file", done.string(), "--stats-out",
+                            (scratch.out / "sim.json").string(), "--log-level", "info"},
+                           scratch.out / "sim.log");
+  ASSERT_TRUE(sim.started());
+  ASSERT_TRUE(eventually([&] { return fs::exists(sock); }, 10s));
+  auto start_pack_on_socket = [&](const char* name) {
+    return Child::spawn({bin("extpack-pack"), "--connect", sock.string(), "--workers",
+                         std::to_string(WORKERS), "--allocator-mib", "64", "--stats-out",
+                         (scratch.out / fmt::format("{}.json", name)).string(), "--log-level",
+                         "warn"},
+                        scratch.out / fmt::format("{}.log", name));
+  };
+  Child pack1 = start_pack_on_socket("pack1");
+  ASSERT_TRUE(pack1.started());
+  std::this_thread::sleep_for(700ms);  // inside the first run: batches are out
+  ASSERT_TRUE(pack1.signal(SIGKILL));
+  EXPECT_EQ(pack1.wait(5s), -SIGKILL);
+  ASSERT_TRUE(eventually(
+      [&] {
+        return read_text(scratch.out / "sim.log").find("died during the run") !=
+               std::string::npos;
+      },
+      10s))
+      << read_text(scratch.out / "sim.log");
+
+  Child pack2 = start_pack_on_socket("pack2");
+  ASSERT_TRUE(pack2.started());
+  ASSERT_TRUE(eventually([&] { return fs::exists(done); }, 60s))
+      << read_text(scratch.out / "sim.log");
+  pack2.signal(SIGTERM);
+  EXPECT_EQ(pack2.wait(20s), 0) << read_text(scratch.out / "pack2.log");
+  EXPECT_EQ(sim.wait(20s), 0) << read_text(scratch.out / "sim.log");
+
+  const json s = read_json(scratch.out / "sim.json");  // the last session's
+  ASSERT_TRUE(s.is_object());
+  EXPECT_FALSE(s.value("pack_lost", true));
+  EXPECT_EQ(s.value("outstanding_allocations", 1ull), 0u);
+  EXPECT_GT(s.value("included", 0ull), 0u);
+  const json p = read_json(scratch.out / "pack2.json");
+  expect_accounted(p);
+  EXPECT_EQ(p.value("included", 0ull), s.value("included", 1ull));
+}
