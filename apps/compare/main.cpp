@@ -3,6 +3,7 @@
 // simulated validator in one process, over real shared memory), and prints one row per
 // policy with the offline upper bound; --json writes the rows and the configuration.
 // docs/COMPARISON.md explains the columns.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -75,9 +76,21 @@ int main(int argc, char** argv) {
     std::cerr << r.error().message << "\n";
     return EXIT_BAD_OPTIONS;
   }
+  const auto known = extpack::sched::policy_names();
   if (policies.empty()) {
-    for (auto n : extpack::sched::policy_names())
+    for (auto n : known)
       policies.emplace_back(n);
+  }
+  for (const auto& p : policies) {
+    if (std::find(known.begin(), known.end(), p) == known.end()) {
+      std::cerr << "--policy: unknown policy '" << p << "'\n";
+      return EXIT_BAD_OPTIONS;
+    }
+  }
+  if (cfg.sim.slots < cfg.sim.leader_every) {
+    std::cerr << "warning: " << cfg.sim.slots << " slots may hold no leader slot (the node leads "
+              << "the last " << cfg.sim.leader_window << " of every " << cfg.sim.leader_every
+              << "); use --slots " << cfg.sim.leader_every << " or more\n";
   }
 
   std::cout << "workload " << (input.empty() ? workload : input) << ", " << cfg.sim.slots

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "extpack/common/logging.hpp"
+#include "extpack/sched/policies.hpp"
 #include "extpack/session/regions.hpp"
 #include "processes.hpp"
 
@@ -240,8 +241,12 @@ int run(const Options& opt) {
   summary["accounted"] = accounted;
   fmt::print("  agave-sim: {}; extpack-pack: {}\n", describe_exit(sim_exit),
              describe_exit(pack_exit));
-  fmt::print("  outstanding allocations: {} (by allocator id: {}; checked by {})\n", outstanding,
-             fmt::join(usage, " "), socket_mode ? "agave-sim after pack exited" : "the demo");
+  if (usage.empty()) {
+    fmt::print("  outstanding allocations: NOT CHECKED (no leak check result)\n");
+  } else {
+    fmt::print("  outstanding allocations: {} (by allocator id: {}; checked by {})\n", outstanding,
+               fmt::join(usage, " "), socket_mode ? "agave-sim after pack exited" : "the demo");
+  }
   if (!opt.summary_out.empty()) {
     std::ofstream out(opt.summary_out);
     out << summary.dump(2) << "\n";
@@ -270,26 +275,50 @@ int main(int argc, char** argv) {
                  "File of base64 wire-format transactions, one per line "
                  "(default: the simulator's built-in generator)")
       ->check(CLI::ExistingFile);
-  app.add_option("--slots", opt.slots, "Slots to simulate")->check(CLI::Range(1u, 100000u));
+  app.add_option("--slots", opt.slots, "Slots to simulate")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 100000u));
   app.add_option("--slot-ms", opt.slot_ms, "Slot length in milliseconds")
+      ->capture_default_str()
       ->check(CLI::Range(10u, 10000u));
   app.add_option("--leader-every", opt.leader_every,
                  "Leader for 4 consecutive slots out of every N")
+      ->capture_default_str()
       ->check(CLI::Range(4u, 1000u));
   app.add_option("--workers", opt.workers, "Validator worker threads (1..64)")
+      ->capture_default_str()
       ->check(CLI::Range(1u, 64u));
-  app.add_option("--tx-per-slot", opt.tx_per_slot, "Transactions the TPU feeds per slot");
-  app.add_option("--seed", opt.seed, "Generator seed");
-  app.add_option("--policy", opt.policy, "Scheduling policy of extpack-pack");
-  app.add_option("--allocator-mib", opt.allocator_mib, "Shared allocator size in MiB")
-      ->check(CLI::Range(8u, 4094u));
+  app.add_option("--tx-per-slot", opt.tx_per_slot, "Transactions the TPU feeds per slot")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
+  app.add_option("--seed", opt.seed, "Generator seed")->capture_default_str();
+  std::string policy_list;
+  for (auto name : extpack::sched::policy_names()) {
+    policy_list += (policy_list.empty() ? "" : ", ") + std::string(name);
+  }
+  app.add_option("--policy", opt.policy, "Scheduling policy of extpack-pack: " + policy_list)
+      ->capture_default_str()
+      ->check([](const std::string& v) -> std::string {
+        for (auto name : extpack::sched::policy_names()) {
+          if (v == name) return {};
+        }
+        return "unknown policy '" + v + "'";
+      });
+  app.add_option("--allocator-mib", opt.allocator_mib,
+                 "Shared allocator size in MiB (even: a whole number of 2 MiB slabs)")
+      ->capture_default_str()
+      ->check(CLI::Range(8u, 4094u))
+      ->check([](const std::string& v) -> std::string {
+        return std::stoul(v) % 2 == 0 ? std::string() : "must be even (2 MiB slabs)";
+      });
   app.add_option("--session-dir", opt.session_dir,
                  "Seed mode: session directory to create (default /dev/shm/extpack-demo-<pid>)");
   app.add_option("--work-dir", opt.work_dir,
                  "Where stats, the block record and (socket mode) the handshake socket go "
                  "(kept; default: a temporary directory removed after a successful run)");
   app.add_option("--summary-out", opt.summary_out, "Write the combined summary as JSON here");
-  app.add_option("--log-level", opt.log_level, "Log level of all three processes");
+  app.add_option("--log-level", opt.log_level, "Log level of all three processes")
+      ->capture_default_str();
   app.add_flag("--quiet", opt.quiet, "No per-slot lines");
   try {
     app.parse(argc, argv);

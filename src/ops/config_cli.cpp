@@ -15,7 +15,7 @@ struct Shortcut {
   const char* help;
 };
 
-void add_common(CLI::App& app, ConfigCli& cli) {
+void add_common(CLI::App& app, ConfigCli& cli, const char* example) {
   app.add_option("--config", cli.file, "TOML configuration file (flags override its values)")
       ->check(CLI::ExistingFile);
   app.add_option_function<std::vector<std::string>>(
@@ -24,11 +24,11 @@ void add_common(CLI::App& app, ConfigCli& cli) {
            for (const auto& a : all)
              (void)cli.overrides.set_assignment(a, "--set " + a);
          },
-         "Override any configuration key: --set pack.capacity=50000 (repeatable)")
+         std::string("Override any configuration key: --set ") + example + " (repeatable)")
       ->check(CLI::Validator(
           [](std::string& v) {
             return v.find('=') == std::string::npos || v.front() == '='
-                       ? std::string("expected KEY=VALUE, e.g. pack.capacity=50000")
+                       ? std::string("expected KEY=VALUE")
                        : std::string();
           },
           "KEY=VALUE"));
@@ -62,12 +62,13 @@ std::string checked_file(const ConfigCli& cli) {
 } // namespace
 
 void add_pack_config_options(CLI::App& app, ConfigCli& cli) {
-  add_common(app, cli);
+  add_common(app, cli, "pack.capacity=50000");
   add_shortcuts(app, cli,
                 {{"--session-dir", "session.dir", "Seed-mode session directory"},
                  {"--connect", "session.connect", "Validator scheduler socket (3.1 handshake)"},
                  {"--allocator-handles", "session.allocator_handles", "Allocator handles to use"},
-                 {"--policy", "policy.name", "Scheduling policy"},
+                 {"--policy", "policy.name",
+                  "Scheduling policy: extpack, fifo, greedy, prio-graph or fdpack"},
                  {"--capacity", "pack.capacity", "Transactions pack holds at once"},
                  {"--max-block-units", "limits.max_block_units", "Block cost limit, CU"},
                  {"--validator-silence-ms", "timeouts.validator_silence_ms",
@@ -80,10 +81,10 @@ void add_pack_config_options(CLI::App& app, ConfigCli& cli) {
 }
 
 void add_sim_config_options(CLI::App& app, ConfigCli& cli) {
-  add_common(app, cli);
+  add_common(app, cli, "clock.slots=64");
   add_shortcuts(
       app, cli,
-      {{"--session-dir", "session.dir", "Create a seed-mode session in this directory"},
+      {{"--session-dir", "session.dir", "Join the seed-mode session in this directory"},
        {"--listen", "session.listen", "Serve the 3.1 handshake on this Unix socket"},
        {"--workers", "session.workers", "Worker threads (1..64)"},
        {"--allocator-mib", "session.allocator_mib", "Shared allocator size, MiB"},
