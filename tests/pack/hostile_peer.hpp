@@ -293,7 +293,7 @@ private:
     const std::uint64_t off =
         alloc(TPU, static_cast<std::uint32_t>(std::max<std::size_t>(b.size(), 1)));
     if (off == 0) return;
-    std::memcpy(agave.tpu_allocator.ptr_from_offset(off), b.data(), b.size());
+    if (!b.empty()) std::memcpy(agave.tpu_allocator.ptr_from_offset(off), b.data(), b.size());
     abi::TpuToPackMessage m{};
     m.transaction = {off, static_cast<std::uint32_t>(b.size()), 0};
     m.flags = flags;
