@@ -16,33 +16,10 @@
 
 #include "extpack/common/encoding.hpp"
 #include "extpack/txn/account_locks.hpp"
+#include "alloc_counter.hpp"
 #include "extpack/txn/analyze.hpp"
 #include "extpack/txn/sigverify.hpp"
 
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-} // namespace
-
-// Replacement global allocation functions that count. GCC's -Wmismatched-new-delete cannot see
-// that new and delete here are a malloc/free pair.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 namespace extpack::txn {
 namespace {
@@ -82,12 +59,12 @@ template <typename Body> void run(benchmark::State& state, const std::vector<Tx>
     return;
   }
   std::size_t i = 0;
-  const std::size_t before = g_allocations.load(std::memory_order_relaxed);
+  const std::size_t before = extpack::test::allocation_count();
   for (auto _ : state) {
     body(txs[i]);
     if (++i == txs.size()) i = 0;
   }
-  const std::size_t allocations = g_allocations.load(std::memory_order_relaxed) - before;
+  const std::size_t allocations = extpack::test::allocation_count() - before;
   if (allocations != 0) state.SkipWithError("the hot path allocated");
   state.SetItemsProcessed(state.iterations());
 }
