@@ -3,7 +3,8 @@
 #   1. release build: unit, integration and end-to-end tests (ctest)
 #   2. ASan + UBSan build: the whole test suite again
 #   3. TSan build: the tests labelled "tsan" (queue, allocator, end to end)
-#   4. clang + libFuzzer build: every fuzz target for a bounded time on its corpus
+#   4. clang + libFuzzer build: every fuzz target for a bounded time on its corpus: the seeds
+#      committed under fuzz/<layer>/corpus/<target>/ plus any generated into the build dir
 # Installs missing Debian packages first (scripts/install-deps.sh).
 # Environment: EXTPACK_TEST_STAGES (default "release asan tsan fuzz"),
 #              EXTPACK_FUZZ_SECONDS (default 60 per target), EXTPACK_BUILD_ROOT (default ./out).

@@ -13,7 +13,6 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "extpack/common/logging.hpp"
@@ -35,17 +34,17 @@ using Clock = std::chrono::steady_clock;
 
 std::atomic<bool>& g_stop = extpack::stop_flag();
 
-/// Options that are not configuration keys: the logon's shape and run-control knobs.
+/// Options that are not configuration keys: run-control knobs.
 struct AppOptions {
-  apps::LogonShape shape;
   std::uint64_t wait_ms = 10'000;
   std::uint64_t duration_ms = 0;
 };
 
 constexpr const char* FOOTER = R"(
-Session: exactly one of --session-dir (seed mode: join regions another process created)
-and --connect (3.1 handshake: pack logs on with --workers, --allocator-mib, the queue
-capacities and --allocator-handles; the validator creates the regions).
+Session: exactly one of --session-dir (seed mode: join regions another process created;
+its manifest gives the shape) and --connect (3.1 handshake: pack logs on with the
+session.workers, session.allocator_mib, queue capacity and session.allocator_handles keys,
+or their flags; the validator creates the regions).
 Configuration: built-in defaults, then --config FILE, then flags (--set KEY=VALUE for any
 key); docs/OPERATIONS.md lists every key. 'extpack-pack check-config FILE' checks a file.
 Validator loss: no progress message for timeouts.validator_silence_ms (after the first one)
@@ -58,42 +57,6 @@ session could not be joined, 4 validator lost and no new session within --wait-m
 metrics endpoint or stats output failed.)";
 
 void add_app_options(CLI::App& app, AppOptions& o) {
-  const auto pow2 = CLI::Validator(
-      [](std::string& v) {
-        unsigned long long n = 0;
-        try {
-          n = std::stoull(v);
-        } catch (const std::exception&) {
-          return std::string("expected a power of two");
-        }
-        return n != 0 && (n & (n - 1)) == 0 ? std::string()
-                                            : fmt::format("{} is not a power of two", v);
-      },
-      "POWER_OF_TWO");
-  app.add_option("--workers", o.shape.workers,
-                 "--connect only: worker count pack asks the validator for (1..64)")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 64u));
-  app.add_option("--allocator-mib", o.shape.allocator_mib,
-                 "--connect only: shared allocator size to ask for, MiB (even, 8..4094)")
-      ->capture_default_str()
-      ->check(CLI::Range(8u, 4094u));
-  app.add_option("--tpu-to-pack-capacity", o.shape.tpu_to_pack_capacity,
-                 "--connect only: tpu_to_pack queue capacity, messages")
-      ->capture_default_str()
-      ->check(pow2);
-  app.add_option("--progress-capacity", o.shape.progress_tracker_capacity,
-                 "--connect only: progress_tracker queue capacity, messages")
-      ->capture_default_str()
-      ->check(pow2);
-  app.add_option("--pack-to-worker-capacity", o.shape.pack_to_worker_capacity,
-                 "--connect only: pack_to_worker queue capacity per worker, messages")
-      ->capture_default_str()
-      ->check(pow2);
-  app.add_option("--worker-to-pack-capacity", o.shape.worker_to_pack_capacity,
-                 "--connect only: worker_to_pack queue capacity per worker, messages")
-      ->capture_default_str()
-      ->check(pow2);
   app.add_option("--wait-ms", o.wait_ms,
                  "How long to keep trying to join a session (at start and after the validator "
                  "was lost): waiting for a seed-mode manifest, or reconnecting to the "
@@ -163,7 +126,7 @@ int run(const ops::PackConfig& cfg, const AppOptions& opt) {
     spdlog::error("{}", policy.error().message);
     return ops::status(ops::ExitCode::Usage);
   }
-  auto session_cfg = apps::session_config(opt.shape, cfg.session.allocator_handles);
+  auto session_cfg = apps::session_config(cfg);
   if (!session_cfg) {
     spdlog::error("invalid logon shape: {}", session_cfg.error().message);
     return ops::status(ops::ExitCode::Usage);
@@ -172,9 +135,9 @@ int run(const ops::PackConfig& cfg, const AppOptions& opt) {
   if (!cfg.session.connect.empty()) {
     spdlog::info("logon: {} workers, {} MiB allocator, {} allocator handles, queue capacities "
                  "tpu_to_pack {} progress_tracker {} pack_to_worker {} worker_to_pack {}",
-                 opt.shape.workers, opt.shape.allocator_mib, cfg.session.allocator_handles,
-                 opt.shape.tpu_to_pack_capacity, opt.shape.progress_tracker_capacity,
-                 opt.shape.pack_to_worker_capacity, opt.shape.worker_to_pack_capacity);
+                 cfg.session.workers, cfg.session.allocator_mib, cfg.session.allocator_handles,
+                 cfg.session.tpu_to_pack_capacity, cfg.session.progress_tracker_capacity,
+                 cfg.session.pack_to_worker_capacity, cfg.session.worker_to_pack_capacity);
   }
   extpack::install_stop_signals();
 

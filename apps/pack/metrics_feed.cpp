@@ -1,6 +1,9 @@
 // Pack metrics from the runtime's counters; see metrics_feed.hpp.
 #include "metrics_feed.hpp"
 
+#include <cmath>
+#include <stdexcept>
+
 namespace extpack::apps {
 
 namespace {
@@ -17,6 +20,23 @@ std::size_t drop_label_index(std::size_t r) {
 void advance(ops::Counter& c, std::uint64_t now, std::uint64_t& seen) {
   if (now > seen) c.Increment(static_cast<double>(now - seen));
   seen = now;
+}
+
+template <typename Seen>
+void advance(ops::Histogram& out, const pack::LatencyHistogram& h, Seen& seen) {
+  const std::size_t n = h.bounds + 1;
+  seen.increments.assign(n, 0.0);
+  bool any = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (h.buckets[i] > seen.buckets[i]) {
+      seen.increments[i] = static_cast<double>(h.buckets[i] - seen.buckets[i]);
+      any = true;
+    }
+    seen.buckets[i] = h.buckets[i];
+  }
+  if (!any) return;
+  out.ObserveMultiple(seen.increments, static_cast<double>(h.sum_ns - seen.sum_ns) * 1e-9);
+  seen.sum_ns = h.sum_ns;
 }
 
 } // namespace
@@ -43,8 +63,23 @@ const std::vector<std::string_view>& pack_reject_labels() {
   return labels;
 }
 
+bool same_buckets(const pack::LatencyHistogram& h, const std::vector<double>& bounds_s) {
+  if (bounds_s.size() != h.bounds) return false;
+  for (std::size_t i = 0; i < h.bounds; ++i) {
+    const double want = static_cast<double>(h.bound_ns(i)) * 1e-9;
+    if (std::abs(bounds_s[i] - want) > want * 1e-9) return false;
+  }
+  return true;
+}
+
 PackMetricsFeed::PackMetricsFeed(ops::MetricsRegistry& registry, std::uint32_t workers)
-    : m_(registry, ops::PackMetricLabels{pack_drop_labels(), pack_reject_labels(), workers}) {}
+    : m_(registry, ops::PackMetricLabels{pack_drop_labels(), pack_reject_labels(), workers}) {
+  const pack::PackStats bounds;
+  if (!same_buckets(bounds.time_to_inclusion, ops::inclusion_time_buckets()) ||
+      !same_buckets(bounds.schedule_pass, ops::schedule_pass_buckets())) {
+    throw std::logic_error("pack histogram bounds differ from the Prometheus buckets");
+  }
+}
 
 void PackMetricsFeed::update(const pack::PackRuntime& rt, session::PackSession& session) {
   const pack::PackStats& s = rt.stats();
@@ -66,6 +101,8 @@ void PackMetricsFeed::update(const pack::PackRuntime& rt, session::PackSession& 
   for (std::size_t i = 1; i < s.rejected.size(); ++i) {
     advance(m_.rejected_messages[i - 1], s.rejected[i], rejected_[i]);
   }
+  advance(m_.time_to_inclusion, s.time_to_inclusion, inclusion_seen_);
+  advance(m_.schedule_pass, s.schedule_pass, pass_seen_);
 
   const sched::Container& box = sc.container();
   m_.backlog.Set(static_cast<double>(box.ready_size() + box.unresolved_size()));

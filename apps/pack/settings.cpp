@@ -9,11 +9,11 @@
 
 namespace extpack::apps {
 
-Result<session::SessionConfig> session_config(const LogonShape& shape,
-                                              std::uint32_t allocator_handles) {
+Result<session::SessionConfig> session_config(const ops::PackConfig& cfg) {
+  const ops::PackSessionSection& shape = cfg.session;
   session::SessionConfig sc;
   sc.num_workers = shape.workers;
-  sc.allocator_handles = allocator_handles;
+  sc.allocator_handles = shape.allocator_handles;
   sc.allocator_size = shape.allocator_mib * 1024 * 1024;
   sc.tpu_to_pack_capacity = shape.tpu_to_pack_capacity;
   sc.progress_tracker_capacity = shape.progress_tracker_capacity;
@@ -56,15 +56,20 @@ Result<std::unique_ptr<sched::Policy>> make_configured_policy(const ops::PackCon
 
 std::string describe(const ops::PackConfig& c) {
   return fmt::format(
-      "session.dir='{}' session.connect='{}' session.allocator_handles={} policy.name={} "
+      "session.dir='{}' session.connect='{}' session.allocator_handles={} session.workers={} "
+      "session.allocator_mib={} session.tpu_to_pack_capacity={} "
+      "session.progress_tracker_capacity={} session.pack_to_worker_capacity={} "
+      "session.worker_to_pack_capacity={} policy.name={} "
       "pack.capacity={} pack.max_batch={} pack.max_batches_per_worker={} "
       "pack.max_inflight_cost={} pack.max_scan_per_pass={} pack.max_attempts={} "
       "limits.max_block_units={} limits.max_writable_account_units={} "
       "limits.max_vote_units={} limits.max_block_accounts_data_size_delta={} "
       "timeouts.validator_silence_ms={} timeouts.shutdown_grace_ms={} log.level={} "
       "metrics.listen={} output.stats_out='{}'",
-      c.session.dir, c.session.connect, c.session.allocator_handles, c.policy.name, c.pack.capacity,
-      c.pack.max_batch, c.pack.max_batches_per_worker, c.pack.max_inflight_cost,
+      c.session.dir, c.session.connect, c.session.allocator_handles, c.session.workers,
+      c.session.allocator_mib, c.session.tpu_to_pack_capacity, c.session.progress_tracker_capacity,
+      c.session.pack_to_worker_capacity, c.session.worker_to_pack_capacity, c.policy.name,
+      c.pack.capacity, c.pack.max_batch, c.pack.max_batches_per_worker, c.pack.max_inflight_cost,
       c.pack.max_scan_per_pass, c.pack.max_attempts, c.limits.max_block_units,
       c.limits.max_writable_account_units, c.limits.max_vote_units,
       c.limits.max_block_accounts_data_size_delta, c.timeouts.validator_silence_ms,

@@ -13,20 +13,10 @@
 
 namespace extpack::apps {
 
-/// The shape pack asks for in its 3.1 logon (socket mode). In 3.1 the client states the
-/// worker count, allocator size and queue sizes; the validator creates them.
-struct LogonShape {
-  std::uint32_t workers = 4;
-  std::uint64_t allocator_mib = 512;
-  std::uint64_t tpu_to_pack_capacity = 1u << 16;
-  std::uint64_t progress_tracker_capacity = 1u << 10;
-  std::uint64_t pack_to_worker_capacity = 1u << 10;
-  std::uint64_t worker_to_pack_capacity = 1u << 10;
-};
-
-/// The SessionConfig `shape` describes with `allocator_handles` handles; validated.
-[[nodiscard]] Result<session::SessionConfig> session_config(const LogonShape& shape,
-                                                            std::uint32_t allocator_handles);
+/// The SessionConfig pack asks for in its 3.1 logon (socket mode): the [session] shape keys
+/// of `cfg`. In 3.1 the client states the worker count, allocator size and queue sizes; the
+/// validator creates them. The loader checked each key; this checks them together.
+[[nodiscard]] Result<session::SessionConfig> session_config(const ops::PackConfig& cfg);
 
 /// The runtime configuration `cfg` describes.
 [[nodiscard]] pack::RuntimeConfig runtime_config(const ops::PackConfig& cfg);

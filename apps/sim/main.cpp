@@ -208,6 +208,14 @@ SessionOutcome run_session(const ops::SimConfig& cfg, const AppOptions& opt,
       bar.update(done);
     };
   }
+  if (metrics != nullptr) {
+    // Live metrics: counters rise slot by slot; publish() below adds the rest at the end.
+    metrics->begin_run();
+    hooks.on_totals = [metrics](const extpack::sim::SlotRecord& slot,
+                                const extpack::sim::Totals& so_far) {
+      metrics->publish_slot(slot, so_far);
+    };
+  }
   std::optional<extpack::Result<extpack::sim::RunReport>> report;
   bool pack_lost = false;
   {

@@ -4,8 +4,9 @@
 //   0 patched image: a valid file is created, then the input's (offset, value) patches are
 //     written over its metadata before a handle joins and runs a fixed workload;
 //   1 raw image: the input is the first bytes of a 128 KiB file that is joined as is;
-//   2 operations: three handles allocate, free (locally and remotely), clean, read usage and
-//     check regions, interleaved with scribbles on the metadata.
+//   2 operations: three handles allocate, free (locally and remotely), clean, read usage,
+//     check regions and ask the remote-free ledger about slots handed over again
+//     (check_reuse), interleaved with scribbles on the metadata.
 // Invariants: no crash, no access outside the mapping (ASan), every pointer handed out lies
 // inside the slab area of the file.
 #include <cstddef>
@@ -116,11 +117,13 @@ void operations(Reader& r) {
   for (std::uint32_t w = 1; w < kWorkers; ++w)
     h[w] = std::move(Allocator::join(the_fd(), w).value());
   std::vector<std::uint64_t> live; // offsets
+  std::vector<std::uint64_t> gone; // offsets freed (by anyone), most recent last
+  bool scribbled = false;
   const std::uint32_t meta_end = h[0].layout().slabs_offset;
   while (!r.empty()) {
     const std::uint8_t op = r.u8();
     Allocator& a = h[(op >> 4) % kWorkers];
-    switch (op % 7) {
+    switch (op % 8) {
     case 0: {
       void* p = a.allocate(r.u16() % 4200);
       check_ptr(a, p);
@@ -131,6 +134,7 @@ void operations(Reader& r) {
       if (!live.empty()) {
         const std::size_t i = r.u8() % live.size();
         a.free(a.ptr_from_offset(live[i]));
+        if (gone.size() < 256) gone.push_back(live[i]);
         live[i] = live.back();
         live.pop_back();
       }
@@ -149,11 +153,27 @@ void operations(Reader& r) {
     case 5: { // hostile peer scribbles on metadata
       const std::uint32_t at = r.u16() % meta_end;
       a.base()[at] = r.u8();
+      scribbled = true;
       break;
     }
     case 6: // free an arbitrary pointer inside the file
       a.free(a.ptr_from_offset(r.u32() % kFile));
+      scribbled = true; // may free a slot twice: the file is no longer self-consistent
       break;
+    case 7: { // a peer hands over a slot again: the remote-free ledger decides
+      const bool old = !gone.empty() && (r.u8() & 1) != 0;
+      if (old ? gone.empty() : live.empty()) break;
+      const std::uint64_t off = old ? gone[r.u8() % gone.size()] : live[r.u8() % live.size()];
+      if (!a.check_region(off, 1).ok()) break;
+      const ReuseCheck rc = a.check_reuse(off);
+      // Single-threaded and unscribbled, the audit and slot_status() read the same file:
+      // "still free" exactly when the slot is free (on a slab this handle does not own).
+      const SlotStatus st = a.slot_status(off);
+      if (!scribbled && st.owner != a.worker_id() && rc != ReuseCheck::NotFreedHere) {
+        require((rc == ReuseCheck::StillFree) == st.free);
+      }
+      break;
+    }
     }
   }
 }

@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "extpack/ops/listen_address.hpp"
+#include "extpack/session/session.hpp"
 
 namespace extpack::ops::detail {
 
@@ -323,6 +324,26 @@ void read_block_limits(ConfigReader& r, std::string_view section, txn::BlockLimi
       r.fail(key(name), fmt::format("{} exceeds {} = {}", value, key("max_block_units"),
                                     limits.max_block_units));
     }
+  }
+}
+
+void read_worker_count(ConfigReader& r, std::uint32_t& workers) {
+  r.read_uint("session.workers", workers, 1, session::MAX_WORKERS);
+}
+
+void read_allocator_mib(ConfigReader& r, std::uint64_t& mib) {
+  r.read_uint("session.allocator_mib", mib, 8, 4094);
+  if (mib % 2 != 0) {
+    r.fail("session.allocator_mib",
+           fmt::format("{} is not a multiple of 2 (the allocator's slabs are 2 MiB)", mib));
+  }
+}
+
+void read_queue_capacity(ConfigReader& r, std::string_view key, std::uint64_t& capacity) {
+  constexpr std::uint64_t MAX_QUEUE_CAPACITY = 1ull << 24; // session::SessionConfig's bound
+  r.read_uint(key, capacity, 1, MAX_QUEUE_CAPACITY);
+  if ((capacity & (capacity - 1)) != 0) {
+    r.fail(key, fmt::format("{} is not a power of two", capacity));
   }
 }
 

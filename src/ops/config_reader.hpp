@@ -91,4 +91,22 @@ void read_metrics_section(ConfigReader& r, std::string& listen);
 /// Block limits under `section` ("limits" or "bank"), with the cross-limit rules.
 void read_block_limits(ConfigReader& r, std::string_view section, txn::BlockLimits& limits);
 
+/// session.workers: 1..session::MAX_WORKERS.
+void read_worker_count(ConfigReader& r, std::uint32_t& workers);
+/// session.allocator_mib: even (2 MiB slabs), 8..4094 (at least four slabs, below 4 GiB).
+void read_allocator_mib(ConfigReader& r, std::uint64_t& mib);
+/// A queue capacity `key`, in messages: a power of two in 1..2^24.
+void read_queue_capacity(ConfigReader& r, std::string_view key, std::uint64_t& capacity);
+/// The session shape both processes read (pack asks for it at logon, the simulator creates
+/// it): session.workers, session.allocator_mib and the four queue capacities, under the
+/// rules session::SessionConfig::validate() applies.
+template <typename Section> void read_session_shape(ConfigReader& r, Section& s) {
+  read_worker_count(r, s.workers);
+  read_allocator_mib(r, s.allocator_mib);
+  read_queue_capacity(r, "session.tpu_to_pack_capacity", s.tpu_to_pack_capacity);
+  read_queue_capacity(r, "session.progress_tracker_capacity", s.progress_tracker_capacity);
+  read_queue_capacity(r, "session.pack_to_worker_capacity", s.pack_to_worker_capacity);
+  read_queue_capacity(r, "session.worker_to_pack_capacity", s.worker_to_pack_capacity);
+}
+
 } // namespace extpack::ops::detail

@@ -83,7 +83,8 @@ SimMetrics::SimMetrics(MetricsRegistry& r, const SimMetricLabels& labels)
       cu_used(r.counter("extpack_sim_cost_units_total", "Executed cost of included txs")),
       slot(r.gauge("extpack_sim_slot", "Current slot")),
       leader(r.gauge("extpack_sim_leader", "1 in leader slots, else 0")),
-      block_cost(r.gauge("extpack_sim_block_cost_units", "Block cost of the open slot")),
+      block_cost(
+          r.gauge("extpack_sim_block_cost_units", "Block cost of the latest slot that ended")),
       block_limit(r.gauge("extpack_sim_block_limit_units", "Block cost limit")) {}
 
 } // namespace extpack::ops

@@ -19,6 +19,7 @@ void read_session(detail::ConfigReader& r, PackSessionSection& s) {
   r.read_string("session.dir", s.dir);
   r.read_string("session.connect", s.connect);
   r.read_uint("session.allocator_handles", s.allocator_handles, 1, MAX_ALLOCATOR_HANDLES);
+  detail::read_session_shape(r, s);
   if (!s.dir.empty() && !s.connect.empty()) {
     r.fail("session.connect", "cannot be combined with session.dir; set one of them");
   } else if (s.dir.empty() && s.connect.empty()) {

@@ -9,13 +9,6 @@ namespace extpack::ops {
 
 namespace {
 
-constexpr std::uint64_t MAX_QUEUE_CAPACITY = 1ull << 24; // session::SessionConfig's bound
-
-void read_capacity(detail::ConfigReader& r, std::string_view key, std::uint64_t& cap) {
-  r.read_uint(key, cap, 1, MAX_QUEUE_CAPACITY);
-  if ((cap & (cap - 1)) != 0) r.fail(key, fmt::format("{} is not a power of two", cap));
-}
-
 void read_session(detail::ConfigReader& r, SimSessionSection& s) {
   r.read_string("session.dir", s.dir);
   r.read_string("session.listen", s.listen);
@@ -25,18 +18,8 @@ void read_session(detail::ConfigReader& r, SimSessionSection& s) {
     r.fail("session", "set session.dir (seed-mode directory) or session.listen (handshake "
                       "socket)");
   }
-  r.read_uint("session.workers", s.workers, 1, session::MAX_WORKERS);
   r.read_uint("session.allocator_handles", s.allocator_handles, 1, session::MAX_ALLOCATOR_HANDLES);
-  r.read_uint("session.allocator_mib", s.allocator_mib, 8, 4094);
-  if (s.allocator_mib % 2 != 0) {
-    r.fail("session.allocator_mib",
-           fmt::format("{} is not a multiple of 2 (the allocator's slabs are 2 MiB)",
-                       s.allocator_mib));
-  }
-  read_capacity(r, "session.tpu_to_pack_capacity", s.tpu_to_pack_capacity);
-  read_capacity(r, "session.progress_tracker_capacity", s.progress_tracker_capacity);
-  read_capacity(r, "session.pack_to_worker_capacity", s.pack_to_worker_capacity);
-  read_capacity(r, "session.worker_to_pack_capacity", s.worker_to_pack_capacity);
+  detail::read_session_shape(r, s);
 }
 
 void read_clock(detail::ConfigReader& r, SimClockSection& c) {

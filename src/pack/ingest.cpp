@@ -37,15 +37,23 @@ std::size_t PackRuntime::ingest(std::uint32_t limit, bool shutting_down) {
 void PackRuntime::ingest_one(const abi::TpuToPackMessage& m, bool shutting_down) {
   const std::uint64_t off = m.transaction.offset;
   Reject r = check_tpu_region(m.transaction, alloc_);
-  if (r == Reject::None && owned_.count(off) != 0) r = Reject::TpuRegionAlreadyOwned;
+  if (r == Reject::None && owned_.contains(off)) r = Reject::TpuRegionAlreadyOwned;
   // Pack's own slabs hold only batch arrays, all in owned_: any other slot there is free.
-  // KNOWN GAP: a free slot of another id's slab (a transaction pack already freed, sent
-  // again) is not detected here: slot_status()'s walk of the remote-free chain is O(slots)
-  // of pointer chasing, too slow per transaction under a flood. Pack then frees the slot a
-  // second time; the damage stays in the sender's slab (its remote-free stack gets the slot
-  // twice and its owner's bounded drain counts the broken chain), never in pack's memory.
   if (r == Reject::None && alloc_.slot_status(off, false).owner == alloc_.worker_id()) {
     r = Reject::TpuRegionFree;
+  }
+  // Another id's slot that pack freed and that is still free (a transaction sent again):
+  // the allocator's remote-free ledger answers with one bit test unless pack freed this
+  // slot before; then one audit of the slab settles it and every other slot the owner has
+  // re-allocated since (allocator_inspect.cpp has the design, its cost and its limits).
+  if (r == Reject::None && alloc_.check_reuse(off) == shm::ReuseCheck::StillFree) {
+    r = Reject::TpuRegionFreed;
+    if (stats_.reject_count(r) < 10) {
+      spdlog::warn("tpu message names a slot pack already freed and still free: offset {} "
+                   "length {} ({} slab audits, {} slots found re-allocated so far)",
+                   off, m.transaction.length, alloc_.stats().reuse_audits,
+                   alloc_.stats().reuse_cleared);
+    }
   }
   if (r != Reject::None) {
     // Not provably pack's: count it and leave the memory alone.

@@ -17,6 +17,8 @@ const char* to_string(Reject r) {
     return "tpu_bad_flags";
   case Reject::TpuRegionFree:
     return "tpu_region_free";
+  case Reject::TpuRegionFreed:
+    return "tpu_region_freed";
   case Reject::BadLeaderState:
     return "bad_leader_state";
   case Reject::SlotWentBackwards:

@@ -65,6 +65,8 @@ std::size_t PackRuntime::drain_responses() {
     }
     q.finalize();
   }
+  // poll_once() reads tpu_to_pack next: transactions admitted there arrived no earlier.
+  ingest_began_ns_ = steady_ns();
   return n;
 }
 
@@ -137,15 +139,17 @@ Reject PackRuntime::handle_execution(InFlightBatch& b, const abi::WorkerToPackMe
   if (!alloc_.check_region(roff, n * sizeof(abi::ExecutionResponse))) {
     return Reject::ResponseRegionInvalid;
   }
-  if (owned_.count(roff) != 0) return Reject::ResponseRegionOwned;
+  if (owned_.contains(roff)) return Reject::ResponseRegionOwned;
   if (peer_slot_free(roff)) return Reject::ResponseRegionFree;
   std::array<abi::ExecutionResponse, abi::MAX_TRANSACTIONS_PER_MESSAGE> rs;
   std::memcpy(rs.data(), alloc_.ptr_from_offset(roff), n * sizeof(abi::ExecutionResponse));
+  const std::int64_t answered_ns = steady_ns();
   for (std::size_t i = 0; i < n; ++i) {
     const sched::EntryId id = b.batch.ids[i];
     const std::uint8_t reason = rs[i].not_included_reason;
     sched::RetryHint hint;
     if (reason == nir::NONE) {
+      record_inclusion(id, answered_ns); // reads the entry, which included() releases
       sched::TxRef ref = sched_.included(id, rs[i].cost_units);
       free_owned(ref.offset);
     } else if (retryable(reason, hint)) {
@@ -169,7 +173,7 @@ Reject PackRuntime::handle_resolved(InFlightBatch& b, const abi::WorkerToPackMes
   if (!alloc_.check_region(roff, n * sizeof(abi::Resolved))) {
     return Reject::ResponseRegionInvalid;
   }
-  if (owned_.count(roff) != 0) return Reject::ResponseRegionOwned;
+  if (owned_.contains(roff)) return Reject::ResponseRegionOwned;
   if (peer_slot_free(roff)) return Reject::ResponseRegionFree;
   std::array<abi::Resolved, abi::MAX_TRANSACTIONS_PER_MESSAGE> rs;
   std::memcpy(rs.data(), alloc_.ptr_from_offset(roff), n * sizeof(abi::Resolved));
@@ -194,7 +198,7 @@ Reject PackRuntime::handle_resolved(InFlightBatch& b, const abi::WorkerToPackMes
         !alloc_.check_region(koff, std::uint64_t{k} * sizeof(txn::Pubkey))) {
       return Reject::ResolvedKeysRegionInvalid;
     }
-    bool repeated = koff == roff || owned_.count(koff) != 0;
+    bool repeated = koff == roff || owned_.contains(koff);
     for (std::size_t j = 0; j < num_key_offsets && !repeated; ++j) {
       repeated = key_offsets[j] == koff;
     }

@@ -20,7 +20,8 @@ PackRuntime::PackRuntime(session::PackSession& session, const RuntimeConfig& cfg
       sched_(cfg.sched, std::move(policy), session.num_workers()),
       answered_(ANSWERED_RING, {UINT32_MAX, 0}), worker_dead_(session.num_workers(), false),
       watch_(cfg.validator_silence, cfg.validator_pid) {
-  owned_.reserve(cfg.sched.capacity * 2);
+  const shm::AllocatorLayout& l = alloc_.layout();
+  owned_ = OwnedSlots(l.slabs_offset, std::uint64_t{l.num_slabs} * l.slab_size);
   in_flight_.reserve(static_cast<std::size_t>(session.num_workers()) *
                      cfg.sched.max_batches_per_worker * 2);
 }

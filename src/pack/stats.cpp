@@ -1,6 +1,7 @@
 // JSON form of the pack counters; see stats.hpp.
 #include "extpack/pack/stats.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "extpack/abi/messages.hpp"
@@ -16,7 +17,32 @@ std::uint64_t PackStats::total_dropped() const {
   return t;
 }
 
+std::uint64_t LatencyHistogram::quantile_bound_ns(double q) const {
+  if (count == 0) return 0;
+  // The rank of the quantile sample, 1-based: ceil(q * count), at least 1.
+  auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count));
+  if (static_cast<double>(rank) < q * static_cast<double>(count)) ++rank;
+  if (rank == 0) rank = 1;
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < bounds; ++i) {
+    seen += buckets[i];
+    if (seen >= rank) return std::min(bound_ns(i), max_ns);
+  }
+  return max_ns;
+}
+
 namespace {
+
+/// A histogram's summary for the stats file, in `unit_ns` units (1e6: milliseconds).
+nlohmann::json histogram_json(const LatencyHistogram& h, double unit_ns) {
+  auto in_unit = [&](std::uint64_t ns) { return static_cast<double>(ns) / unit_ns; };
+  return {{"count", h.count},
+          {"sum", in_unit(h.sum_ns)},
+          {"p50", in_unit(h.quantile_bound_ns(0.50))},
+          {"p90", in_unit(h.quantile_bound_ns(0.90))},
+          {"p99", in_unit(h.quantile_bound_ns(0.99))},
+          {"max", in_unit(h.max_ns)}};
+}
 
 /// Name of a drop's detail code, for the reasons that carry one.
 std::string detail_name(sched::DropReason r, std::uint8_t d) {
@@ -119,6 +145,10 @@ nlohmann::json stats_to_json(const PackStats& s, const sched::SchedCounters& c,
                           {"skipped_vote_limit", c.pass.over_vote},
                           {"skipped_inflight_cap", c.pass.over_inflight},
                           {"alt_deactivated", c.pass.alt_deactivated}};
+  // Quantiles are bucket upper bounds (capped by the largest sample), not exact values.
+  j["time_to_inclusion_ms"] = histogram_json(s.time_to_inclusion, 1e6);
+  j["time_to_inclusion_ms"]["arrival_unknown"] = s.inclusion_arrival_unknown;
+  j["schedule_pass_us"] = histogram_json(s.schedule_pass, 1e3);
   return j;
 }
 

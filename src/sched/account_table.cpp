@@ -3,13 +3,35 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
+#include <random>
 
 namespace extpack::sched {
 
+std::uint64_t hash_seed() {
+  static const std::uint64_t seed = [] {
+    std::uint64_t s = 0;
+    try {
+      std::random_device rd;
+      s = (std::uint64_t{rd()} << 32) ^ rd();
+    } catch (...) {
+      s = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    }
+    return hash_mum(s ^ 0x9E37'79B9'7F4A'7C15ULL, 0xBF58'476D'1CE4'E5B9ULL) | 1u;
+  }();
+  return seed;
+}
+
+void AccountTable::reserve(std::size_t accounts) {
+  index_.reserve(accounts);
+  accounts_.reserve(accounts);
+  free_ids_.reserve(accounts);
+}
+
 AccountId AccountTable::acquire(const txn::Pubkey& key) {
-  auto [it, inserted] = index_.try_emplace(key, NO_ACCOUNT);
-  if (inserted) {
-    AccountId id;
+  const std::uint64_t h = hash(key);
+  AccountId id = index_.find(h, [&](AccountId i) { return accounts_[i].key == key; });
+  if (id == FlatIdIndex::NONE) {
     if (!free_ids_.empty()) {
       id = free_ids_.back();
       free_ids_.pop_back();
@@ -21,10 +43,10 @@ AccountId AccountTable::acquire(const txn::Pubkey& key) {
     a = AccountState{};
     a.key = key;
     a.in_use = true;
-    it->second = id;
+    index_.insert(h, id);
   }
-  ++accounts_[it->second].refs;
-  return it->second;
+  ++accounts_[id].refs;
+  return id;
 }
 
 void AccountTable::release(AccountId id) {
@@ -37,7 +59,8 @@ void AccountTable::release(AccountId id) {
 void AccountTable::maybe_free(AccountId id) {
   AccountState& a = accounts_[id];
   if (a.refs != 0 || a.readers != 0 || a.writer || a.dirty) return;
-  index_.erase(a.key);
+  [[maybe_unused]] const bool found = index_.erase(hash(a.key), id);
+  assert(found);
   a.in_use = false;
   free_ids_.push_back(id);
 }

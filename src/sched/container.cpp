@@ -11,6 +11,9 @@ Container::Container(std::size_t capacity)
   for (std::size_t i = capacity; i > 0; --i)
     free_.push_back(static_cast<EntryId>(i - 1));
   by_signature_.reserve(capacity);
+  // Two accounts per transaction before the account index first grows (it keeps its
+  // high-water size afterwards).
+  accounts_.reserve(2 * capacity);
 }
 
 EntryId Container::worst_queued() const {
@@ -23,7 +26,9 @@ EntryId Container::worst_queued() const {
 
 InsertResult Container::insert(const NewTx& tx) {
   InsertResult r;
-  if (by_signature_.count(tx.signature) != 0) {
+  const std::uint64_t sig_h = sig_hash(tx.signature);
+  if (by_signature_.find(sig_h, [&](EntryId i) { return pool_[i].signature == tx.signature; }) !=
+      FlatIdIndex::NONE) {
     r.status = InsertStatus::Duplicate;
     return r;
   }
@@ -54,7 +59,7 @@ InsertResult Container::insert(const NewTx& tx) {
   e.loaded_writable = tx.loaded_writable;
   e.loaded_readonly = tx.loaded_readonly;
   intern(e, tx.locks);
-  by_signature_.emplace(tx.signature, id);
+  by_signature_.insert(sig_h, id);
   if (tx.needs_resolve) {
     e.state = EntryState::Unresolved;
     unresolved_.push(id, {e.rank, e.seq});
@@ -72,7 +77,8 @@ TxRef Container::remove(EntryId id) {
   if (ready_.contains(id)) ready_.erase(id);
   if (unresolved_.contains(id)) unresolved_.erase(id);
   release_accounts(e);
-  by_signature_.erase(e.signature);
+  [[maybe_unused]] const bool found = by_signature_.erase(sig_hash(e.signature), id);
+  assert(found);
   TxRef ref = e.ref;
   e.state = EntryState::Free;
   free_.push_back(id);

@@ -111,6 +111,7 @@ std::uint32_t Allocator::take_slab(std::uint32_t c) {
                      m.size_class_index.load(std::memory_order_relaxed) == c &&
                      stack_top(st) == n && st[1] == n;
   returned_full_[s] = 0;
+  ledger_[s].reset(); // this id's own slab now: its frees are local, the ledger is moot
   m.assigned_worker.store(worker_id_, REL);
   m.size_class_index.store(c, REL);
   m.remote_free_stack_head.store(ALLOC_NULL_U16, REL);
@@ -161,7 +162,9 @@ bool Allocator::local_free(std::uint32_t s, std::uint32_t c, std::uint32_t slot)
     ++stats_.rejected_frees;
     return false;
   }
-  stack_entries(st)[top] = static_cast<std::uint16_t>(slot);
+  // Atomic (a plain 16-bit store on x86-64): check_reuse() of another handle may read it.
+  std::atomic_ref<std::uint16_t>(stack_entries(st)[top])
+      .store(static_cast<std::uint16_t>(slot), std::memory_order_relaxed);
   set_stack_top(st, top + 1);
   AllocListHeads& lists = my_heads_->heads[c];
   if (top == 0) { // was full, now partial (n >= 4, so it cannot also be empty)
@@ -188,6 +191,7 @@ void Allocator::remote_free(std::uint32_t s, std::uint32_t c, std::uint32_t slot
     item.store(h, REL);
   } while (!head.compare_exchange_weak(h, static_cast<std::uint16_t>(slot), ACQ_REL, ACQ));
   ++stats_.remote_frees;
+  ledger_mark(s, std::uint64_t{slot} << (8 + c));
 }
 
 void Allocator::clean_remote_free_lists() {

@@ -102,6 +102,7 @@ Result<Allocator> Allocator::bind(Mapping map, const AllocatorLayout& l, std::ui
   a.stack_stride_ = 4 + 2 * (l.slab_size / ALLOC_MIN_SIZE);
   a.slab_shift_ = static_cast<std::uint32_t>(std::countr_zero(l.slab_size));
   a.returned_full_.assign(l.num_slabs, 0);
+  a.ledger_.resize(l.num_slabs);
   return a;
 }
 

@@ -85,6 +85,7 @@ Result<RunReport> run(const SimConfig& cfg_in, session::AgaveSession& session,
     if (rec.leader) report.blocks.push_back(std::move(block));
     report.slots.push_back(rec);
     if (hooks.on_slot) hooks.on_slot(rec, report.slots.size(), cfg.slots);
+    if (hooks.on_totals) hooks.on_totals(rec, snapshot(counters));
   };
 
   // ---- the slot clock ----

@@ -1,8 +1,9 @@
 // extpack-pack and agave-sim run by hand over the 3.1 handshake, as an operator would:
 // agave-sim listens, pack connects with its metrics endpoint on a loopback port. Once the
-// slots are over the endpoint serves parseable Prometheus text whose counters equal what
-// pack writes to its stats JSON; SIGTERM then stops pack cleanly (exit 0) and agave-sim,
-// seeing pack gone, counts zero outstanding allocations and exits 0.
+// slots are over the endpoint serves parseable Prometheus text whose counters (and latency
+// histogram counts) equal what pack writes to its stats JSON; SIGTERM then stops pack
+// cleanly (exit 0) and agave-sim, seeing pack gone, counts zero outstanding allocations and
+// exits 0.
 #include <chrono>
 #include <csignal>
 #include <regex>
@@ -100,7 +101,7 @@ TEST(LiveSession, MetricsMatchStatsAndNothingLeaksOverTheHandshake) {
   }
   EXPECT_EQ(last.families.at("extpack_pack_received_total").type, "counter");
 
-  // agave-sim publishes its totals once the slots are over; it is still up (pack is).
+  // agave-sim's counters are final once the slots are over; it is still up (pack is).
   const std::uint16_t sim_port = logged_metrics_port(sim_log);
   ASSERT_NE(sim_port, 0) << test::read_file(sim_log);
   const test::PromScrape sim_scrape = scrape(sim_port);
@@ -132,6 +133,16 @@ TEST(LiveSession, MetricsMatchStatsAndNothingLeaksOverTheHandshake) {
   EXPECT_EQ(value_of(last, "extpack_pack_fees_captured_lamports_total"),
             ps["fees_captured"].get<double>());
   EXPECT_GT(ps["included"].get<double>(), 0.0);
+  // The latency histograms: one sample per included transaction and per scheduling pass.
+  EXPECT_EQ(last.families.at("extpack_pack_time_to_inclusion_seconds").type, "histogram");
+  EXPECT_EQ(value_of(last, "extpack_pack_time_to_inclusion_seconds_count"),
+            ps["included"].get<double>());
+  EXPECT_EQ(value_of(last, "extpack_pack_time_to_inclusion_seconds_bucket", {{"le", "+Inf"}}),
+            ps["included"].get<double>());
+  EXPECT_EQ(ps["time_to_inclusion_ms"]["count"].get<double>(), ps["included"].get<double>());
+  const auto passes = ps["schedule_passes"]["passes"].get<double>();
+  EXPECT_GT(passes, 0.0);
+  EXPECT_EQ(value_of(last, "extpack_pack_schedule_pass_seconds_count"), passes);
 
   EXPECT_EQ(value_of(sim_scrape, "extpack_sim_fed_total"), ss["fed"].get<double>());
   EXPECT_EQ(value_of(sim_scrape, "extpack_sim_included_total"), ss["included"].get<double>());

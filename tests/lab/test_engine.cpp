@@ -74,7 +74,14 @@ TEST(LabEngine, SameSeedGivesByteIdenticalBlocks) {
   ASSERT_GT(a.report.totals.included, 100u);
   EXPECT_EQ(ja, sim::blocks_json(b.report));
   EXPECT_EQ(a.latencies_ns, b.latencies_ns);
-  EXPECT_EQ(a.pack_stats.dump(), b.pack_stats.dump());
+  // Pack's latency summaries are measured on the real clock (the lab's clock is virtual), so
+  // they differ between runs; everything else in pack's stats must not.
+  auto without_timings = [](nlohmann::json j) {
+    j.erase("time_to_inclusion_ms");
+    j.erase("schedule_pass_us");
+    return j.dump();
+  };
+  EXPECT_EQ(without_timings(a.pack_stats), without_timings(b.pack_stats));
 }
 
 TEST(LabEngine, DifferentSeedGivesDifferentBlocks) {

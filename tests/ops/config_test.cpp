@@ -185,6 +185,60 @@ TEST(PackConfig, SessionNeedsExactlyOneWay) {
             "session.connect: cannot be combined with session.dir; set one of them (t.toml:3)");
 }
 
+TEST(PackConfig, LogonShapeKeysLoad) {
+  auto d = pack(kSession);
+  ASSERT_TRUE(d.ok()) << ::testing::PrintToString(d.errors);
+  EXPECT_EQ(d.config.session.workers, 4u);
+  EXPECT_EQ(d.config.session.allocator_mib, 512u);
+  EXPECT_EQ(d.config.session.tpu_to_pack_capacity, 65'536u);
+  EXPECT_EQ(d.config.session.progress_tracker_capacity, 1024u);
+  EXPECT_EQ(d.config.session.pack_to_worker_capacity, 1024u);
+  EXPECT_EQ(d.config.session.worker_to_pack_capacity, 1024u);
+
+  auto c = pack(R"([session]
+connect = "/run/agave/scheduler.sock"
+workers = 8
+allocator_mib = 1024
+tpu_to_pack_capacity = 131072
+progress_tracker_capacity = 256
+pack_to_worker_capacity = 64
+worker_to_pack_capacity = 2048
+)");
+  ASSERT_TRUE(c.ok()) << ::testing::PrintToString(c.errors);
+  EXPECT_EQ(c.config.session.workers, 8u);
+  EXPECT_EQ(c.config.session.allocator_mib, 1024u);
+  EXPECT_EQ(c.config.session.tpu_to_pack_capacity, 131'072u);
+  EXPECT_EQ(c.config.session.progress_tracker_capacity, 256u);
+  EXPECT_EQ(c.config.session.pack_to_worker_capacity, 64u);
+  EXPECT_EQ(c.config.session.worker_to_pack_capacity, 2048u);
+}
+
+TEST(PackConfig, LogonShapeBadValuesNameKeyAndReason) {
+  auto errors = pack(R"([session]
+connect = "/s"
+workers = 0
+allocator_mib = 9
+tpu_to_pack_capacity = 1000
+progress_tracker_capacity = 0
+pack_to_worker_capacity = 33554432
+worker_to_pack_capacity = "big"
+)")
+                    .errors;
+  const std::vector<std::string> want = {
+      "session.workers: 0 is out of range 1..64 (t.toml:3)",
+      "session.allocator_mib: 9 is not a multiple of 2 (the allocator's slabs are 2 MiB) "
+      "(t.toml:4)",
+      "session.tpu_to_pack_capacity: 1000 is not a power of two (t.toml:5)",
+      "session.progress_tracker_capacity: 0 is out of range 1..16777216 (t.toml:6)",
+      "session.pack_to_worker_capacity: 33554432 is out of range 1..16777216 (t.toml:7)",
+      "session.worker_to_pack_capacity: expected an integer, got the string \"big\" (t.toml:8)"};
+  EXPECT_EQ(errors, want);
+  EXPECT_EQ(
+      pack("[session]\ndir = \"/x\"\nworkers = 65\nallocator_mib = 4096\n").errors,
+      (std::vector<std::string>{"session.workers: 65 is out of range 1..64 (t.toml:3)",
+                                "session.allocator_mib: 4096 is out of range 8..4094 (t.toml:4)"}));
+}
+
 TEST(PackConfig, PolicyNameCheckedAgainstRules) {
   ops::PackConfigRules rules{{"extpack", "fifo"}};
   auto c = pack(kSession + "[policy]\nname = \"greedy\"\n", {}, rules);
@@ -353,6 +407,53 @@ TEST(ConfigCli, CheckConfigReportsAllProblems) {
   EXPECT_EQ(ops::run_check_pack_config(ok_cli, out), ops::status(ops::ExitCode::Clean));
   EXPECT_EQ(read_all(out), good.string() + ": ok\n");
   std::fclose(out);
+}
+
+TEST(ConfigCli, LogonShapeFlagsAreKeyOverrides) {
+  TempDir dir;
+  auto file = dir.write("pack.toml", "[session]\nconnect = \"/s\"\nworkers = 2\n"
+                                     "allocator_mib = 64\n");
+  {
+    CLI::App app;
+    ops::ConfigCli cli;
+    ops::add_pack_config_options(app, cli);
+    std::vector<std::string> args = {"--config",
+                                     file.string(),
+                                     "--workers",
+                                     "6",
+                                     "--progress-capacity",
+                                     "512",
+                                     "--worker-to-pack-capacity",
+                                     "4096"};
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    auto c = ops::load_pack_config(cli);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->session.workers, 6u);        // flag beats file
+    EXPECT_EQ(c->session.allocator_mib, 64u); // file beats default
+    EXPECT_EQ(c->session.progress_tracker_capacity, 512u);
+    EXPECT_EQ(c->session.worker_to_pack_capacity, 4096u);
+    EXPECT_EQ(c->session.tpu_to_pack_capacity, 65'536u);
+  }
+  {
+    CLI::App app;
+    ops::ConfigCli cli;
+    ops::add_pack_config_options(app, cli);
+    ops::add_check_config_command(app, cli);
+    std::vector<std::string> args = {
+        "--allocator-mib",           "7", "--tpu-to-pack-capacity", "3",
+        "--pack-to-worker-capacity", "x", "check-config",           file.string()};
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    ASSERT_TRUE(cli.check_requested());
+    auto errors = ops::check_pack_config_file(cli.check_file, cli.overrides).errors;
+    const std::vector<std::string> want = {
+        "session.allocator_mib: 7 is out of range 8..4094 (from --allocator-mib)",
+        "session.tpu_to_pack_capacity: 3 is not a power of two (from --tpu-to-pack-capacity)",
+        "session.pack_to_worker_capacity: expected an integer, got \"x\" (from "
+        "--pack-to-worker-capacity)"};
+    EXPECT_EQ(errors, want);
+  }
 }
 
 // ---- agave-sim ------------------------------------------------------------------------

@@ -40,6 +40,9 @@ TEST(Deploy, ExampleConfigsLoad) {
   ASSERT_TRUE(pack.ok()) << ::testing::PrintToString(pack.errors);
   EXPECT_EQ(pack.config.session.dir, "/dev/shm/extpack");
   EXPECT_EQ(pack.config.pack.capacity, ops::PackSection{}.capacity);
+  EXPECT_EQ(pack.config.session.workers, ops::PackSessionSection{}.workers);
+  EXPECT_EQ(pack.config.session.allocator_mib, 512u);
+  EXPECT_EQ(pack.config.session.tpu_to_pack_capacity, 65'536u);
   EXPECT_EQ(pack.config.limits.max_block_units, 60'000'000u);
   EXPECT_EQ(pack.config.metrics_listen, "127.0.0.1:9464");
   auto sim = ops::check_sim_config_file(kDeploy / "config/sim.example.toml");

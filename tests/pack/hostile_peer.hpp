@@ -280,13 +280,15 @@ private:
     (void)write(agave.tpu_to_pack, m);
   }
 
-  /// A transaction region naming a free slot of a slab pack does not own. Pack does not
-  /// look for those on its per-transaction path (a documented gap, see ingest.cpp: the
-  /// double free lands in the sender's own slab), so the peer does not send them.
+  /// A transaction region naming a free slot of a slab pack does not own, that pack did
+  /// not free itself (its last free was the owner's). Pack finds a slot it freed and that
+  /// is still free (Allocator::check_reuse), so those are sent; the others are a documented
+  /// gap (allocator_inspect.cpp: rts-alloc keeps no per-slot state) and are not sent.
   bool free_foreign_slot(const abi::SharableTransactionRegion& r) {
     const shm::Allocator& a = agave.tpu_allocator;
     if (!a.check_region(r.offset, std::max<std::uint64_t>(r.length, 1))) return false;
-    return a.slot_status(r.offset).owner != pack_id() && a.slot_status(r.offset).free;
+    return a.slot_status(r.offset).owner != pack_id() && a.slot_status(r.offset).free &&
+           !pack.allocators[0].ledger_has(r.offset);
   }
 
   void send_bytes(const std::vector<std::uint8_t>& b, std::uint8_t flags) {

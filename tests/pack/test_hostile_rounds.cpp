@@ -32,6 +32,8 @@ TEST_P(HostileRounds, PackSurvivesAndFreesExactlyWhatItOwned) {
   EXPECT_GT(s.reject_count(Reject::TpuRegionInvalid), 0u);
   EXPECT_GT(s.reject_count(Reject::TpuRegionAlreadyOwned) + s.reject_count(Reject::TpuRegionFree),
             0u);
+  // Transactions sent again after pack freed them (and still free): refused, never freed.
+  EXPECT_GT(s.reject_count(Reject::TpuRegionFreed), 0u);
   EXPECT_GT(s.reject_count(Reject::UnknownBatch), 0u);
   EXPECT_GT(s.reject_count(Reject::BadLeaderState), 0u);
   EXPECT_GT(s.reject_count(Reject::ResponseRegionInvalid) +

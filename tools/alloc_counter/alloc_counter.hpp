@@ -11,4 +11,9 @@ namespace extpack::test {
 /// Global operator new calls since the program started (relaxed; exact on one thread).
 std::size_t allocation_count();
 
+/// Diagnostics: print a backtrace to stderr for each of the next `n` allocations (0 stops),
+/// so a failing no-allocation check can say where the allocation came from. Symbol names
+/// need the executable linked with -rdynamic (or read the addresses with addr2line).
+void trace_allocations(std::size_t n);
+
 }  // namespace extpack::test

@@ -37,8 +37,10 @@ struct ConfigCli {
 };
 
 /// --config, --set and the pack shortcuts: --session-dir, --connect, --allocator-handles,
-/// --policy, --capacity, --max-block-units, --validator-silence-ms, --shutdown-grace-ms,
-/// --log-level, --metrics-listen, --stats-out.
+/// the logon shape (--workers, --allocator-mib, --tpu-to-pack-capacity, --progress-capacity,
+/// --pack-to-worker-capacity, --worker-to-pack-capacity), --policy, --capacity,
+/// --max-block-units, --validator-silence-ms, --shutdown-grace-ms, --log-level,
+/// --metrics-listen, --stats-out.
 void add_pack_config_options(CLI::App& app, ConfigCli& cli);
 /// --config, --set and the sim shortcuts: --session-dir, --listen, --workers,
 /// --allocator-mib, --slots, --slot-ms, --leader-every, --input, --tx-per-slot, --seed,

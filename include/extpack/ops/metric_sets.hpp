@@ -74,7 +74,7 @@ struct SimMetrics {
   Counter& cu_used;              ///< extpack_sim_cost_units_total (included, executed)
   Gauge& slot;                   ///< extpack_sim_slot
   Gauge& leader;                 ///< extpack_sim_leader
-  Gauge& block_cost;             ///< extpack_sim_block_cost_units (open slot)
+  Gauge& block_cost;             ///< extpack_sim_block_cost_units (latest slot that ended)
   Gauge& block_limit;            ///< extpack_sim_block_limit_units
 };
 

@@ -21,10 +21,18 @@
 namespace extpack::ops {
 
 /// [session]: how pack reaches the validator. Exactly one of dir and connect is set.
+/// The shape (workers, allocator size, queue capacities) is what pack asks for in its 3.1
+/// logon, so it is used with `connect` only; in seed mode the manifest states the shape.
 struct PackSessionSection {
   std::string dir;     ///< seed mode: directory the setup process created the regions in
   std::string connect; ///< handshake mode: the validator's scheduler Unix socket
-  std::uint32_t allocator_handles = 1; ///< allocator ids pack uses (1..128)
+  std::uint32_t allocator_handles = 1;           ///< allocator ids pack uses (1..128)
+  std::uint32_t workers = 4;                     ///< worker endpoints to ask for (1..64)
+  std::uint64_t allocator_mib = 512;             ///< shared allocator, MiB: even, 8..4094
+  std::uint64_t tpu_to_pack_capacity = 1u << 16; ///< messages; every capacity a power of two
+  std::uint64_t progress_tracker_capacity = 1u << 10;
+  std::uint64_t pack_to_worker_capacity = 1u << 10; ///< per worker
+  std::uint64_t worker_to_pack_capacity = 1u << 10; ///< per worker
 };
 
 /// [policy]: which scheduling policy and its own parameters (policy.params, free-form; the

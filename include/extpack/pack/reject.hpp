@@ -16,6 +16,7 @@ enum class Reject : std::uint8_t {
   TpuRegionAlreadyOwned, ///< offset of an allocation pack already holds
   TpuBadFlags,           ///< unknown flag bits (the bytes are still freed)
   TpuRegionFree,         ///< a slot of pack's own slabs that pack does not hold: free
+  TpuRegionFreed,        ///< a slot pack freed into another id's slab that is still free
   // progress_tracker
   BadLeaderState,    ///< leader_state not IS_LEADER / IS_NOT_LEADER
   SlotWentBackwards, ///< current_slot below the last accepted one

@@ -22,8 +22,9 @@
 // refused, so a hostile peer cannot make pack free something twice. Response and
 // resolved-pubkey arrays (once per batch) are also refused when they name a free slot
 // (Allocator::slot_status walks the slab); a transaction region is refused when it lies in
-// pack's own slabs, but a free slot of the sender's slabs is not looked for per
-// transaction (KNOWN GAP, ingest.cpp: the damage stays in the sender's slab). A response
+// pack's own slabs, or when it names a slot pack freed into the sender's slab that is still
+// free (Allocator::check_reuse: a ledger bit test per transaction, a slab audit only for
+// slots pack freed before; see allocator_inspect.cpp and ingest.cpp). A response
 // that is refused after its batch was identified retires the batch (its transactions go
 // back to the queue: Agave holds no reference once it answered) and frees nothing from the
 // peer.
@@ -35,6 +36,18 @@
 // and run() returns RunEnd::ValidatorLost. The session is finished: the caller drops the
 // runtime and the session and waits for a new one (a new seed-mode directory or a new
 // handshake); a runtime never rejoins.
+//
+// Latency (PackStats::time_to_inclusion, PackStats::schedule_pass): the container numbers
+// the transactions it admits in arrival order (TxEntry::seq, equal to the count admitted
+// before, SchedCounters::inserted). Each poll that admitted any leaves an arrival mark
+// (first seq admitted, time the poll began reading tpu_to_pack) in a fixed ring; polls
+// closer than ARRIVAL_MARK_NS to the last mark share it. An included transaction's arrival
+// is the mark covering its seq (a binary search of the ring, no allocation), so a sample
+// can read long by up to ARRIVAL_MARK_NS plus one ingest phase. The ring spans at least
+// ARRIVAL_MARKS * ARRIVAL_MARK_NS (26 s), more than the last finite bucket (16.4 s): a
+// transaction older than the ring reaches is timed from the oldest mark, which is a lower
+// bound that still lands in the right (+Inf) bucket, and is counted apart. Each scheduling
+// pass that runs (SchedCounters::pass.passes) records its duration.
 //
 // Shutdown: stop scheduling, keep reading responses for up to `shutdown_wait`, then free
 // everything pack owns: queued transactions, batches still unanswered with their bytes,
@@ -56,6 +69,8 @@
 #include <nlohmann/json.hpp>
 
 #include "extpack/pack/liveness.hpp"
+#include "extpack/pack/owned_slots.hpp"
+#include "extpack/pack/small_map.hpp"
 #include "extpack/pack/stats.hpp"
 #include "extpack/sched/config.hpp"
 #include "extpack/sched/scheduler.hpp"
@@ -137,6 +152,17 @@ private:
   // dispatch.cpp
   std::size_t dispatch();
   bool send_batch(const sched::PlannedBatch& b, bool resolve);
+  // dispatch.cpp: arrival marks for time to inclusion (see the header comment)
+  struct ArrivalMark {
+    std::uint64_t first_seq = 0; ///< seq of the first transaction the mark covers
+    std::int64_t ns = 0;         ///< steady-clock time of the poll's ingest phase
+  };
+  static constexpr std::size_t ARRIVAL_MARKS = std::size_t{1} << 17;
+  static constexpr std::int64_t ARRIVAL_MARK_NS = 200'000;
+  [[nodiscard]] static std::int64_t steady_ns();
+  void mark_arrivals();
+  /// Records the time to inclusion of `id`, included at `now_ns`; before sched_.included().
+  void record_inclusion(sched::EntryId id, std::int64_t now_ns);
   // runtime.cpp
   void check_validator();
   [[nodiscard]] bool peer_slot_free(std::uint64_t offset) const;
@@ -151,8 +177,8 @@ private:
   sched::Scheduler sched_;
   PackStats stats_;
 
-  std::unordered_map<std::uint64_t, InFlightBatch> in_flight_; ///< by batch array offset
-  std::unordered_set<std::uint64_t> owned_; ///< every allocation offset pack holds
+  SmallMap<InFlightBatch> in_flight_; ///< by batch array offset; no allocation per batch
+  OwnedSlots owned_; ///< every allocation offset pack holds (one bit per slot)
   std::vector<std::pair<std::uint32_t, std::uint64_t>> answered_; ///< recent, a ring
   std::size_t answered_next_ = 0;
   std::vector<bool> worker_dead_;
@@ -172,6 +198,12 @@ private:
   sched::SchedCounters slot_start_{};
   std::uint64_t slot_start_dropped_ = 0;
   std::uint64_t slot_start_received_ = 0;
+  /// Arrival marks, a ring in seq order (oldest at arrivals_next_ once full).
+  std::vector<ArrivalMark> arrivals_ = std::vector<ArrivalMark>(ARRIVAL_MARKS);
+  std::size_t arrivals_next_ = 0;    ///< where the next mark goes
+  std::size_t arrivals_used_ = 0;    ///< marks written, up to ARRIVAL_MARKS
+  std::uint64_t arrivals_seen_ = 0;  ///< SchedCounters::inserted when marks were last made
+  std::int64_t ingest_began_ns_ = 0; ///< start of this poll's ingest phase
 };
 
 } // namespace extpack::pack

@@ -11,8 +11,10 @@
 // the scheduling loop then index a flat vector. An account whose last reference goes away
 // while it still carries this slot's write cost is kept until reset_slot().
 //
-// Shortcoming: the key hash reads 16 of the 32 bytes; keys are hashes or curve points in
-// practice, but a peer could grind keys that collide and slow the table down (not break it).
+// The key index is a FlatIdIndex (flat_index.hpp): open addressing over {id, hash bits},
+// comparing the full key stored in the account's state, with a seeded hash of all 32 key
+// bytes so that keys a peer chooses cannot be aimed at one probe sequence. Ids are handed
+// out from a free list independent of the hash, so the seed never changes an id.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "extpack/sched/flat_index.hpp"
 #include "extpack/sched/types.hpp"
 
 namespace extpack::sched {
@@ -38,6 +41,9 @@ struct AccountState {
 class AccountTable {
 public:
   AccountTable() = default;
+
+  /// Room for `accounts` live ids without growing the index or the state array.
+  void reserve(std::size_t accounts);
 
   /// The id of `key`, creating it if needed; adds one reference.
   AccountId acquire(const txn::Pubkey& key);
@@ -65,18 +71,14 @@ public:
   [[nodiscard]] std::size_t locked_writers() const { return num_writers_; }
 
 private:
-  struct KeyHash {
-    std::size_t operator()(const txn::Pubkey& k) const {
-      std::uint64_t a = 0, b = 0;
-      std::memcpy(&a, k.data(), 8);
-      std::memcpy(&b, k.data() + 16, 8);
-      return static_cast<std::size_t>(a ^ (b * 0x9E37'79B9'7F4A'7C15ULL));
-    }
-  };
+  [[nodiscard]] std::uint64_t hash(const txn::Pubkey& k) const {
+    return hash_words(k.data(), 0, 8, 16, 24, seed_);
+  }
   void maybe_free(AccountId id);
   void mark_dirty(AccountId id);
 
-  std::unordered_map<txn::Pubkey, AccountId, KeyHash> index_;
+  std::uint64_t seed_ = hash_seed();
+  FlatIdIndex index_; ///< key -> id, keys compared in accounts_
   std::vector<AccountState> accounts_;
   std::vector<AccountId> free_ids_;
   std::vector<AccountId> dirty_;

@@ -10,7 +10,9 @@
 // Admission: a transaction whose first signature matches one held is a duplicate. When
 // the pool is full, the worst queued transaction (by rank, then newest) is evicted if the
 // new one ranks strictly better; otherwise the new one is refused (ContainerFull). Both
-// are O(log n). In-flight transactions are never evicted.
+// are O(log n). In-flight transactions are never evicted. The signature index is a flat
+// open-addressing table sized for the capacity at construction (flat_index.hpp): admission
+// and removal allocate nothing.
 //
 // Shortcomings: duplicates are detected only against transactions still held; a copy
 // arriving after the original was included is left to Agave's ALREADY_PROCESSED answer.
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "extpack/sched/account_table.hpp"
+#include "extpack/sched/flat_index.hpp"
 #include "extpack/sched/priority_index.hpp"
 #include "extpack/sched/types.hpp"
 #include "extpack/txn/account_locks.hpp"
@@ -92,13 +95,11 @@ public:
   }
 
 private:
-  struct SigHash {
-    std::size_t operator()(const txn::Signature& s) const {
-      std::uint64_t a = 0;
-      std::memcpy(&a, s.data(), 8);
-      return static_cast<std::size_t>(a);
-    }
-  };
+  /// Seeded hash of 16 of the 64 signature bytes, 8 from R and 8 from S: signatures are
+  /// random, but a signer that reuses its nonce can send any number with the same R.
+  [[nodiscard]] std::uint64_t sig_hash(const txn::Signature& s) const {
+    return hash_two_words(s.data(), 0, 32, seed_);
+  }
   void intern(TxEntry& e, std::span<const txn::AccountLock> locks);
   void release_accounts(TxEntry& e);
   /// The worst queued entry in either order, or NO_ENTRY.
@@ -111,7 +112,8 @@ private:
   PriorityIndex ready_;
   PriorityIndex unresolved_;
   AccountTable accounts_;
-  std::unordered_map<txn::Signature, EntryId, SigHash> by_signature_;
+  std::uint64_t seed_ = hash_seed();
+  FlatIdIndex by_signature_; ///< first signature -> id, sized for the capacity once
 };
 
 } // namespace extpack::sched

@@ -1,10 +1,16 @@
 // PriorityIndex: the order in which queued transactions are considered, with cheap
 // access to both ends: the best (to schedule) and the worst (to evict when full).
 //
-// Two binary heaps over the same set of EntryIds, one keyed best-first and one
-// worst-first, each with a position table so any id can be removed from both in
-// O(log n). Keys are (rank, seq): a higher rank is better; for equal ranks the earlier
-// arrival (lower seq) is better, so a rank of 0 for everything yields plain FIFO.
+// Two implicit d-ary heaps (d = ARITY) over the same set of EntryIds, one keyed
+// best-first and one worst-first, each with a position table so any id can be removed
+// from both in O(log n). Keys are (rank, seq): a higher rank is better; for equal ranks
+// the earlier arrival (lower seq) is better, so a rank of 0 for everything yields plain
+// FIFO.
+//
+// Heap nodes carry their key next to the id, so a sift compares memory it has already
+// loaded (siblings share cache lines) instead of looking every id up in a key table; a
+// 4-ary heap is half as deep as a binary one, which halves the moves of a push or of an
+// eviction from a 64K-entry index at the price of more comparisons per level.
 //
 // Trade-offs: a min-max heap or a treap would store one structure instead of two, but
 // the twin heaps are simple, branch-light and allocation-free after construction
@@ -38,8 +44,8 @@ public:
   void push(EntryId id, PriorityKey key);
   void erase(EntryId id);
   [[nodiscard]] bool contains(EntryId id) const { return best_pos_[id] != NPOS; }
-  [[nodiscard]] EntryId best() const { return best_.empty() ? NO_ENTRY : best_.front(); }
-  [[nodiscard]] EntryId worst() const { return worst_.empty() ? NO_ENTRY : worst_.front(); }
+  [[nodiscard]] EntryId best() const { return best_.empty() ? NO_ENTRY : best_.front().id; }
+  [[nodiscard]] EntryId worst() const { return worst_.empty() ? NO_ENTRY : worst_.front().id; }
   [[nodiscard]] const PriorityKey& key(EntryId id) const { return key_[id]; }
   /// Removes and returns the best id, or NO_ENTRY when empty.
   EntryId pop_best();
@@ -48,21 +54,32 @@ public:
 
 private:
   static constexpr std::uint32_t NPOS = 0xFFFF'FFFFu;
+  static constexpr std::uint32_t ARITY = 4;
 
-  // `max_first` selects which heap: true = best at the root.
-  void sift_up(std::vector<EntryId>& heap, std::vector<std::uint32_t>& pos, std::uint32_t i,
-               bool max_first);
-  void sift_down(std::vector<EntryId>& heap, std::vector<std::uint32_t>& pos, std::uint32_t i,
-                 bool max_first);
-  void remove_at(std::vector<EntryId>& heap, std::vector<std::uint32_t>& pos, std::uint32_t i,
-                 bool max_first);
-  [[nodiscard]] bool above(EntryId a, EntryId b, bool max_first) const {
-    return max_first ? better(key_[a], key_[b]) : better(key_[b], key_[a]);
+  /// A key as (hi, lo) that compares larger exactly when better(): hi = rank, lo = the
+  /// complement of seq (an earlier arrival is larger).
+  struct Node {
+    std::uint64_t lo = 0; ///< ~seq
+    std::uint64_t hi = 0; ///< rank
+    EntryId id = NO_ENTRY;
+  };
+  [[nodiscard]] static Node node(EntryId id, const PriorityKey& k) { return {~k.seq, k.rank, id}; }
+  using Heap = std::vector<Node>;
+  using Pos = std::vector<std::uint32_t>;
+
+  // `MaxFirst` selects which heap: true = best at the root.
+  template <bool MaxFirst> [[nodiscard]] static bool above(const Node& a, const Node& b) {
+    const Node& x = MaxFirst ? a : b;
+    const Node& y = MaxFirst ? b : a;
+    return x.hi > y.hi || (x.hi == y.hi && x.lo > y.lo);
   }
+  template <bool MaxFirst> static void sift_up(Heap& heap, Pos& pos, std::uint32_t i);
+  template <bool MaxFirst> static void sift_down(Heap& heap, Pos& pos, std::uint32_t i);
+  template <bool MaxFirst> static void remove_at(Heap& heap, Pos& pos, std::uint32_t i);
 
   std::vector<PriorityKey> key_;
-  std::vector<EntryId> best_, worst_;
-  std::vector<std::uint32_t> best_pos_, worst_pos_;
+  Heap best_, worst_;
+  Pos best_pos_, worst_pos_;
 };
 
 } // namespace extpack::sched

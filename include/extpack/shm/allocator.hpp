@@ -16,7 +16,9 @@
 // Differences from the Rust crate that no reader of the file can observe: a slab that this
 // handle returned and takes back for the same size class keeps its (valid, full) free stack
 // instead of rewriting it (see take_slab() in allocator.cpp); indices read from the file are
-// range-checked; remote-free chains are cut at the number of allocated slots.
+// range-checked; remote-free chains are cut at the number of allocated slots; each handle
+// keeps a process-local ledger of the slots it freed remotely, so that a receiver can
+// refuse a slot handed over again while still free (check_reuse()).
 // Known gap shared with rts-alloc 0.2.0: the global free list has no ABA tag (allocator.cpp).
 #pragma once
 
@@ -25,6 +27,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "extpack/common/result.hpp"
@@ -170,6 +173,16 @@ struct AllocatorStats {
   std::uint64_t rejected_frees = 0;   ///< frees of pointers outside any valid slot, or
                                       ///< into a slab whose free stack is already full
   std::uint64_t corrupt_metadata = 0; ///< out-of-range indices read from the file
+  std::uint64_t reuse_audits = 0;      ///< slab audits run by check_reuse()
+  std::uint64_t reuse_audit_reads = 0; ///< chain links and free-stack entries they read
+  std::uint64_t reuse_cleared = 0;     ///< ledger entries an audit found allocated again
+};
+
+/// What check_reuse() found for a peer-supplied slot of another id's slab.
+enum class ReuseCheck : std::uint8_t {
+  NotFreedHere, ///< this handle has not freed the slot since it was last seen allocated
+  Reallocated,  ///< it had; an audit of the slab found the slot allocated again
+  StillFree,    ///< it had, and the slot is still free (remote-free chain or free stack)
 };
 
 /// A handle on an rts-alloc file bound to one worker id.
@@ -221,6 +234,20 @@ public:
   /// With `find_free` false only the owner is read (O(1)) and `free` stays false.
   [[nodiscard]] SlotStatus slot_status(std::uint64_t offset, bool find_free = true) const;
 
+  /// Remote-free ledger: every slot this handle pushes on another id's remote-free stack
+  /// is remembered (one bit per 256 bytes, per slab, allocated on the first remote free
+  /// into that slab) until an audit proves it allocated again. check_reuse() tells a
+  /// receiver whether a peer-supplied slot (which must have passed check_region()) is one
+  /// it freed and that is still free — a transaction sent again after it was freed — at
+  /// O(1) when the ledger has no entry for it. Otherwise it audits the slab once
+  /// (remote-free chain, then free stack, each bounded by the slot count) and drops every
+  /// entry of that slab that is allocated now, so one audit serves all the slots the owner
+  /// re-allocated since the previous one. See allocator_inspect.cpp for what a concurrently
+  /// running owner can and cannot make it miss.
+  [[nodiscard]] ReuseCheck check_reuse(std::uint64_t offset);
+  /// Whether the ledger holds an entry for the slot at `offset` (no audit; for tests).
+  [[nodiscard]] bool ledger_has(std::uint64_t offset) const;
+
   /// Allocations outstanding for `worker`, read from the shared file. Exact when no
   /// handle is allocating or freeing concurrently. Walks are bounded, so a corrupt file
   /// gives wrong numbers but never hangs or reads outside the mapping.
@@ -260,6 +287,9 @@ private:
   void list_push(std::atomic<std::uint32_t>& head, std::uint32_t s);
   void list_remove(std::atomic<std::uint32_t>& head, std::uint32_t s);
   void drain_remote(std::uint32_t s, std::uint32_t c);
+  // Remote-free ledger (allocator_inspect.cpp).
+  void ledger_mark(std::uint32_t s, std::uint64_t within);
+  void audit_slab(std::uint32_t s);
 
   Mapping map_;
   AllocatorLayout layout_{};
@@ -278,6 +308,12 @@ private:
   /// Per slab: 1 + size class if this handle returned the slab to the global list with a
   /// full free stack of that class, else 0. See take_slab() for why.
   std::vector<std::uint8_t> returned_full_;
+  /// Per slab: nullptr, or one bit per 256-byte unit of the slab: "this handle freed the
+  /// slot starting here into another owner's remote-free stack, and no audit has seen it
+  /// allocated since".
+  std::vector<std::unique_ptr<std::uint64_t[]>> ledger_;
+  /// Scratch for audit_slab(): one bit per slot of the audited slab, set when free.
+  std::vector<std::uint64_t> audit_free_;
   AllocatorStats stats_{};
 };
 

@@ -26,6 +26,9 @@ struct RunHooks {
   Clock* clock = nullptr;                  ///< nullptr: real time
   /// Called as each slot ends with the slots done so far and the slots configured.
   std::function<void(const SlotRecord&, std::uint64_t done, std::uint64_t total)> on_slot;
+  /// Called as each slot ends, after on_slot, with the run's counters so far (a snapshot of
+  /// relaxed atomics: each value is one the counter held during the call). For live metrics.
+  std::function<void(const SlotRecord&, const Totals& so_far)> on_totals;
 };
 
 /// Runs the simulation over `session` (whose endpoints it uses exclusively while running).
