@@ -85,6 +85,8 @@ void PackRuntime::ingest_one(const abi::TpuToPackMessage& m, bool shutting_down)
   tx.reward = a.reward;
   tx.cost = a.cost.sum();
   tx.signature = a.view.signature(0);
+  tx.fee = a.fees.total();
+  tx.payer = a.view.fee_payer();
   tx.vote = a.cost.simple_vote;
   txn::AccountLocks locks;
   if (a.view.num_lookups() > 0) {

@@ -146,7 +146,7 @@ Reject PackRuntime::handle_execution(InFlightBatch& b, const abi::WorkerToPackMe
     const std::uint8_t reason = rs[i].not_included_reason;
     sched::RetryHint hint;
     if (reason == nir::NONE) {
-      sched::TxRef ref = sched_.included(id, rs[i].cost_units);
+      sched::TxRef ref = sched_.included(id, rs[i].cost_units, rs[i].fee_payer_balance);
       free_owned(ref.offset);
     } else if (retryable(reason, hint)) {
       ++stats_.retried_by_reason[reason];

@@ -118,7 +118,9 @@ nlohmann::json stats_to_json(const PackStats& s, const sched::SchedCounters& c,
                           {"skipped_account_limit", c.pass.over_account},
                           {"skipped_vote_limit", c.pass.over_vote},
                           {"skipped_inflight_cap", c.pass.over_inflight},
-                          {"alt_deactivated", c.pass.alt_deactivated}};
+                          {"alt_deactivated", c.pass.alt_deactivated},
+                          {"unaffordable_dropped", c.pass.unaffordable_dropped},
+                          {"unaffordable_waiting", c.pass.unaffordable_waiting}};
   return j;
 }
 

@@ -91,6 +91,16 @@ Admit SchedulePass::admit(EntryId id, std::uint32_t worker) {
     s_.drops_.push_back(DroppedTx{s_.c_.remove(id), DropReason::AltDeactivated, 0});
     return Admit::Dropped;
   }
+  bool payer_busy = false;
+  if (!s_.payers_.affordable(e.payer, e.fee, payer_busy)) {
+    if (payer_busy) {
+      ++n.unaffordable_waiting;
+      return Admit::Unaffordable;
+    }
+    ++n.unaffordable_dropped;
+    s_.drops_.push_back(DroppedTx{s_.c_.remove(id), DropReason::Unaffordable, 0});
+    return Admit::Dropped;
+  }
   if (!can_open(worker)) return Admit::BatchFull;
   if (open_size(worker) >= s_.cfg_.max_batch) return Admit::BatchFull;
   switch (s_.budget_.check(e.cost, e.vote)) {
@@ -120,6 +130,7 @@ Admit SchedulePass::admit(EntryId id, std::uint32_t worker) {
   s_.budget_.reserve(e.cost, e.vote);
   s_.worker_cost_[worker] += e.cost;
   e.state = EntryState::InFlight;
+  e.payer_tracked = s_.payers_.add_in_flight(e.payer, e.fee);
   e.worker = worker;
   e.scheduled_slot = s_.slot();
   if (open_[worker] < 0) {

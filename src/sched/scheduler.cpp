@@ -9,7 +9,11 @@ namespace extpack::sched {
 Scheduler::Scheduler(const SchedConfig& cfg, std::unique_ptr<Policy> policy,
                      std::uint32_t num_workers)
     : cfg_(cfg), policy_(std::move(policy)), c_(cfg.capacity),
-      budget_(cfg.limits, cfg.max_inflight_cost), out_(num_workers, 0),
+      budget_(cfg.limits, cfg.max_inflight_cost),
+      // Several payers per transaction pack can hold in flight, and never more than the
+      // container holds (capped: 2^17 ways, 12 MB).
+      payers_(std::clamp<std::size_t>(cfg.capacity, 4096, std::size_t{1} << 17)),
+      out_(num_workers, 0),
       disabled_(num_workers, false), worker_cost_(num_workers, 0) {
   cfg_.max_batch = std::clamp<std::size_t>(cfg_.max_batch, 1, abi::MAX_TRANSACTIONS_PER_MESSAGE);
   if (cfg_.max_batches_per_worker == 0) cfg_.max_batches_per_worker = 1;
@@ -49,6 +53,10 @@ Admission Scheduler::insert(NewTx tx) {
   case InsertStatus::Inserted:
     break;
   }
+  TxEntry& e = c_.entry(r.id);
+  e.fee = tx.fee;
+  e.payer = tx.payer;
+  e.payer_tracked = false;
   ++n_.inserted;
   a.accepted = true;
   a.id = r.id;
@@ -129,6 +137,8 @@ void Scheduler::batch_done(std::uint32_t worker) {
 void Scheduler::release_in_flight(TxEntry& e) {
   assert(e.state == EntryState::InFlight);
   c_.accounts().unlock(e);
+  if (e.payer_tracked) payers_.release(e.payer, e.fee, nullptr);
+  e.payer_tracked = false;
   worker_cost_[e.worker] -= std::min(worker_cost_[e.worker], e.cost);
   if (e.scheduled_slot == budget_.slot()) {
     budget_.settle(e.cost, e.vote, false, 0);
@@ -139,7 +149,8 @@ void Scheduler::release_in_flight(TxEntry& e) {
   e.scheduled_slot = NO_SLOT;
 }
 
-TxRef Scheduler::included(EntryId id, std::uint64_t actual_cost) {
+TxRef Scheduler::included(EntryId id, std::uint64_t actual_cost,
+                          std::optional<std::uint64_t> payer_balance) {
   TxEntry& e = c_.entry(id);
   assert(e.state == EntryState::InFlight);
   if (actual_cost > e.cost) {
@@ -147,6 +158,8 @@ TxRef Scheduler::included(EntryId id, std::uint64_t actual_cost) {
     actual_cost = e.cost;
   }
   c_.accounts().unlock(e);
+  if (e.payer_tracked) payers_.release(e.payer, e.fee, payer_balance ? &*payer_balance : nullptr);
+  e.payer_tracked = false;
   worker_cost_[e.worker] -= std::min(worker_cost_[e.worker], e.cost);
   if (e.scheduled_slot == budget_.slot()) {
     budget_.settle(e.cost, e.vote, true, actual_cost);

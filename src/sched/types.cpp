@@ -41,6 +41,8 @@ const char* to_string(DropReason r) {
     return "in_flight_at_shutdown";
   case DropReason::DrainedAtShutdown:
     return "drained_at_shutdown";
+  case DropReason::Unaffordable:
+    return "unaffordable";
   case DropReason::Count:
     break;
   }

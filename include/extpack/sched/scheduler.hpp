@@ -21,8 +21,10 @@
 // response that arrives after the slot changed only releases locks and in-flight cost.
 #pragma once
 
+
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -30,6 +32,7 @@
 #include "extpack/sched/config.hpp"
 #include "extpack/sched/container.hpp"
 #include "extpack/sched/pass.hpp"
+#include "extpack/sched/payers.hpp"
 #include "extpack/sched/types.hpp"
 
 namespace extpack::sched {
@@ -105,7 +108,9 @@ public:
   void disable_worker(std::uint32_t worker) { disabled_[worker] = true; }
 
   /// Outcomes of an in-flight (execution) transaction. included() returns its bytes.
-  TxRef included(EntryId id, std::uint64_t actual_cost);
+  /// `payer_balance`: ExecutionResponse::fee_payer_balance, the payer's balance after it.
+  TxRef included(EntryId id, std::uint64_t actual_cost,
+                 std::optional<std::uint64_t> payer_balance = std::nullopt);
   void retry(EntryId id, RetryHint hint);
   /// Drops any held entry (queued, resolving or in flight) with `reason`.
   void drop(EntryId id, DropReason reason, std::uint8_t detail = 0);
@@ -124,6 +129,7 @@ public:
   [[nodiscard]] const TxEntry& entry(EntryId id) const { return c_.entry(id); }
   [[nodiscard]] const Container& container() const { return c_; }
   [[nodiscard]] const SlotBudget& budget() const { return budget_; }
+  [[nodiscard]] const PayerBook& payers() const { return payers_; }
   [[nodiscard]] const SchedCounters& counters() const { return n_; }
   [[nodiscard]] const SchedConfig& config() const { return cfg_; }
   [[nodiscard]] const Policy& policy() const { return *policy_; }
@@ -140,6 +146,7 @@ private:
   std::unique_ptr<Policy> policy_;
   Container c_;
   SlotBudget budget_;
+  PayerBook payers_;
   std::vector<std::uint32_t> out_;         ///< batches in flight per worker
   std::vector<bool> disabled_;             ///< workers never planned for again
   std::vector<std::uint64_t> worker_cost_; ///< estimated cost in flight per worker
