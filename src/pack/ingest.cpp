@@ -87,6 +87,7 @@ void PackRuntime::ingest_one(const abi::TpuToPackMessage& m, bool shutting_down)
   tx.signature = a.view.signature(0);
   tx.fee = a.fees.total();
   tx.payer = a.view.fee_payer();
+  tx.blockhash = a.view.recent_blockhash();
   tx.vote = a.cost.simple_vote;
   txn::AccountLocks locks;
   if (a.view.num_lookups() > 0) {

@@ -93,6 +93,7 @@ nlohmann::json stats_to_json(const PackStats& s, const sched::SchedCounters& c,
   j["fees_captured"] = c.fees_captured;
   j["included_cost_units"] = c.included_cost;
   j["retried"] = c.retried;
+  j["expired"] = c.expired;
   j["retried_by_reason"] = retried;
   j["not_processed_batches"] = s.not_processed_batches;
   j["aborted_batches"] = c.aborted_batches;

@@ -54,6 +54,13 @@ Admission Scheduler::insert(NewTx tx) {
     break;
   }
   TxEntry& e = c_.entry(r.id);
+  if (const std::uint64_t now = budget_.slot(); now != NO_SLOT) {
+    // The blockhash is at least as old as the first slot pack saw it in.
+    const std::uint64_t seen = blockhash_seen_.try_emplace(tx.blockhash, now).first->second;
+    e.expires_after = seen + cfg_.blockhash_expiry_slots;
+  } else {
+    e.expires_after = NO_SLOT; // dated at the first slot change (expire())
+  }
   e.fee = tx.fee;
   e.payer = tx.payer;
   e.payer_tracked = false;
@@ -67,6 +74,8 @@ void Scheduler::on_progress(std::uint64_t slot, bool leader, std::uint64_t remai
                             std::uint8_t progress_pct) {
   progress_pct_ = progress_pct <= 100 ? progress_pct : UNKNOWN_PROGRESS;
   if (slot != budget_.slot()) {
+    const bool first = budget_.slot() == NO_SLOT;
+    expire(slot, first);
     budget_.begin_slot(slot);
     c_.accounts().reset_slot();
     ++n_.slots;
@@ -225,6 +234,24 @@ void Scheduler::resolve_retry(EntryId id) {
     return;
   }
   c_.push_unresolved(id);
+}
+
+void Scheduler::expire(std::uint64_t slot, bool first_slot) {
+  std::vector<EntryId> old; // rare: only what aged out since the last slot change
+  c_.for_each([&](EntryId id) {
+    TxEntry& e = c_.entry(id);
+    if (first_slot && e.expires_after == NO_SLOT) e.expires_after = slot + cfg_.blockhash_expiry_slots;
+    const bool queued = e.state == EntryState::Ready || e.state == EntryState::Unresolved;
+    if (queued && e.expires_after < slot) old.push_back(id);
+  });
+  for (EntryId id : old)
+    drop(id, DropReason::Expired);
+  n_.expired += old.size();
+  // Keep a blockhash twice its lifetime, so a late copy of an old transaction is still
+  // dated by when pack first saw its blockhash rather than by its own arrival.
+  std::erase_if(blockhash_seen_, [&](const auto& kv) {
+    return kv.second + 2 * cfg_.blockhash_expiry_slots < slot;
+  });
 }
 
 void Scheduler::drop_queued(DropReason reason) {

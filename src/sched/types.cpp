@@ -43,6 +43,8 @@ const char* to_string(DropReason r) {
     return "drained_at_shutdown";
   case DropReason::Unaffordable:
     return "unaffordable";
+  case DropReason::Expired:
+    return "expired";
   case DropReason::Count:
     break;
   }

@@ -409,6 +409,51 @@ TEST(Scheduler, BatchesAreCappedAndWorkersKeepTwoAtMost) {
   EXPECT_EQ(s->entry(out[0].ids[0]).priority, 599u);
 }
 
+// ---- blockhash expiry ----
+
+TEST(Expiry, QueuedTransactionsAgeOutByWhenTheirBlockhashWasFirstSeen) {
+  SchedConfig cfg;
+  cfg.blockhash_expiry_slots = 160;
+  auto s = make_scheduler(cfg, 2);
+  s->on_progress(100, false, 60'000'000);
+  FakeTx old_hash(1, {1}, {}, 10), same_hash_later(2, {2}, {}, 10), new_hash(3, {3}, {}, 10);
+  old_hash.tx.blockhash[0] = 0xAA;
+  same_hash_later.tx.blockhash[0] = 0xAA;
+  new_hash.tx.blockhash[0] = 0xBB;
+  ASSERT_TRUE(s->insert(old_hash.tx).accepted); // 0xAA first seen in slot 100
+  s->on_progress(200, false, 60'000'000);
+  ASSERT_TRUE(s->insert(same_hash_later.tx).accepted); // still dated slot 100
+  ASSERT_TRUE(s->insert(new_hash.tx).accepted);        // 0xBB first seen in slot 200
+  s->on_progress(260, false, 60'000'000); // 100 + 160: the last slot 0xAA may be used
+  EXPECT_TRUE(s->drops().empty());
+  s->on_progress(261, false, 60'000'000);
+  ASSERT_EQ(s->drops().size(), 2u);
+  for (const DroppedTx& d : s->drops()) {
+    EXPECT_EQ(d.reason, DropReason::Expired);
+    EXPECT_NE(d.ref.offset, new_hash.tx.ref.offset);
+  }
+  EXPECT_EQ(s->counters().expired, 2u);
+  EXPECT_EQ(s->container().size(), 1u);
+  s->clear_drops();
+  s->on_progress(361, false, 60'000'000);
+  ASSERT_EQ(s->drops().size(), 1u);
+  EXPECT_EQ(s->drops()[0].ref.offset, new_hash.tx.ref.offset);
+}
+
+TEST(Expiry, TransactionsFromBeforeTheFirstSlotAreDatedByIt) {
+  SchedConfig cfg;
+  cfg.blockhash_expiry_slots = 10;
+  auto s = make_scheduler(cfg, 2);
+  FakeTx early(1, {1}, {}, 10);
+  ASSERT_TRUE(s->insert(early.tx).accepted); // no slot known yet
+  s->on_progress(50, false, 60'000'000);
+  s->on_progress(60, false, 60'000'000);
+  EXPECT_TRUE(s->drops().empty());
+  s->on_progress(61, false, 60'000'000);
+  ASSERT_EQ(s->drops().size(), 1u);
+  EXPECT_EQ(s->drops()[0].reason, DropReason::Expired);
+}
+
 // ---- fee-payer affordability ----
 
 /// A transaction of payer `payer` (its own account, so payers never conflict with each

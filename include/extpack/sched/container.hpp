@@ -42,6 +42,7 @@ struct NewTx {
   txn::Signature signature{};
   std::uint64_t fee = 0; ///< everything the fee payer is charged, lamports
   txn::Pubkey payer{};   ///< the fee payer
+  txn::Hash blockhash{}; ///< its recent blockhash
   bool vote = false;
   /// Accounts are incomplete until a RESOLVE answers (v0 with address-table lookups).
   bool needs_resolve = false;

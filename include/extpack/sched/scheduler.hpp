@@ -23,9 +23,11 @@
 
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "extpack/sched/budget.hpp"
@@ -68,7 +70,17 @@ struct SchedCounters {
   std::uint64_t retried = 0;
   std::uint64_t resolved = 0;
   std::uint64_t slots = 0; ///< slot changes seen
+  std::uint64_t expired = 0; ///< queued transactions dropped because their blockhash aged out
   PassCounters pass;
+};
+
+/// Blockhashes are hashes: any 8 of their bytes are well spread.
+struct HashKeyHash {
+  std::size_t operator()(const txn::Hash& h) const {
+    std::size_t v = 0;
+    std::memcpy(&v, h.data(), sizeof v);
+    return v;
+  }
 };
 
 class Scheduler {
@@ -141,6 +153,9 @@ private:
   friend class SchedulePass;
   /// Releases locks and budget of an in-flight entry (not the container slot).
   void release_in_flight(TxEntry& e);
+  /// At a slot change: drops queued transactions whose blockhash aged out, dates the
+  /// ones that arrived before any slot was known, forgets long-expired blockhashes.
+  void expire(std::uint64_t slot, bool first_slot);
 
   SchedConfig cfg_;
   std::unique_ptr<Policy> policy_;
@@ -155,6 +170,8 @@ private:
   bool leader_ = false;
   std::vector<DroppedTx> drops_;
   SchedCounters n_;
+  /// Slot in which pack first saw each recent blockhash (pruned once long expired).
+  std::unordered_map<txn::Hash, std::uint64_t, HashKeyHash> blockhash_seen_;
 };
 
 } // namespace extpack::sched
