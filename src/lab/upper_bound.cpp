@@ -99,8 +99,8 @@ void minimise_one(std::span<const WindowItem> items, Penalties& pen, Constraint&
 }
 
 /// Adds slot s's constraint of capacity `cap` over `members` if their cost can exceed it.
-void add_if_binding(std::vector<Constraint>& cs, std::span<const WindowItem> items,
-                    std::uint32_t s, std::uint64_t cap, std::vector<std::uint32_t> members) {
+void add_if_binding(std::vector<Constraint>& cs, std::span<const WindowItem> items, std::uint32_t s,
+                    std::uint64_t cap, std::vector<std::uint32_t> members) {
   std::uint64_t total = 0;
   for (std::uint32_t i : members)
     total += items[i].cost;
@@ -142,25 +142,33 @@ BoundResult window_fee_upper_bound(std::span<const WindowItem> items, std::uint3
   }
   out.constraints = static_cast<std::uint32_t>(cs.size());
 
-  // Two phases. Joint descent from λ = 0 can stall at once: every item looks free in
-  // the other slots, so no single multiplier gains by rising. So first each slot descends
-  // alone (the multipliers of the per-slot bounds; L is then already at most their sum,
-  // since max over slots <= sum over slots of non-negative terms), then jointly.
-  Penalties pen(items, slots);
+  // Joint descent from λ = 0 can stall at once: every item looks free in the other
+  // slots, so no single multiplier gains by rising. The second start first lets each
+  // slot descend alone (the multipliers of the per-slot bounds; L is then already at most
+  // their sum, since max over slots <= sum over slots of non-negative terms).
   std::vector<std::pair<Real, std::uint32_t>> scratch;
-  Real best = pen.lagrangian(cs);
-  for (const bool isolated : {true, false}) {
-    if (isolated && slots == 1) continue; // the same thing
-    Real phase_best = std::numeric_limits<Real>::max();
-    for (std::uint32_t round = 0; round < max_rounds && !cs.empty(); ++round) {
-      for (Constraint& c : cs)
-        minimise_one(items, pen, c, scratch, isolated);
-      ++out.rounds;
-      const Real v = pen.lagrangian(cs);
-      const bool stalled = phase_best - v <= STALL_RELATIVE * std::max<Real>(phase_best, 1);
-      phase_best = std::min(phase_best, v);
-      best = std::min(best, v); // every λ >= 0 gives a valid bound: keep the least
-      if (stalled) break;
+  Real best = std::numeric_limits<Real>::max();
+  // Neither start dominates: run the joint descent from λ = 0 and from the per-slot
+  // multipliers, and keep the least L either reaches.
+  for (const bool from_slots : {false, true}) {
+    if (from_slots && slots == 1) break; // the same thing
+    for (Constraint& c : cs)
+      c.lambda = 0;
+    Penalties pen(items, slots);
+    best = std::min(best, pen.lagrangian(cs));
+    for (const bool isolated : {true, false}) {
+      if (isolated && !from_slots) continue;
+      Real phase_best = std::numeric_limits<Real>::max();
+      for (std::uint32_t round = 0; round < max_rounds && !cs.empty(); ++round) {
+        for (Constraint& c : cs)
+          minimise_one(items, pen, c, scratch, isolated);
+        ++out.rounds;
+        const Real v = pen.lagrangian(cs);
+        const bool stalled = phase_best - v <= STALL_RELATIVE * std::max<Real>(phase_best, 1);
+        phase_best = std::min(phase_best, v);
+        best = std::min(best, v); // every λ >= 0 gives a valid bound: keep the least
+        if (stalled) break;
+      }
     }
   }
   const Real rounded = std::floor(best + ROUNDING_ALLOWANCE);

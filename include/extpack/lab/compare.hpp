@@ -45,7 +45,7 @@ struct FailureGroups {
 struct PolicyRow {
   std::string policy;
   std::uint64_t fees = 0;  ///< lamports
-  std::uint64_t bound = 0;       ///< lamports: min(joint window bound, slot_bounds)
+  std::uint64_t bound = 0;       ///< lamports: the joint window bound
   std::uint64_t slot_bounds = 0; ///< lamports: Σ of the per-slot bounds
   std::vector<SlotOutcome> slots; ///< per leader slot, with its own bound
   double ratio = 0;        ///< fees / bound (1 when the bound is 0)
