@@ -25,6 +25,18 @@ double percentile_ms(std::vector<std::int64_t> v, double p) {
   const std::size_t i = std::min(v.size() - 1, rank == 0 ? 0 : rank - 1);
   return static_cast<double>(v[i]) / NS_PER_MS;
 }
+nlohmann::json slots_json(const std::vector<SlotOutcome>& slots) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const SlotOutcome& o : slots) {
+    a.push_back({{"slot", o.slot},
+                 {"fees_lamports", o.fees},
+                 {"cu_used", o.cu_used},
+                 {"block_limit", o.block_limit},
+                 {"included", o.included},
+                 {"bound_lamports", o.bound.bound}});
+  }
+  return a;
+}
 } // namespace
 
 FailureGroups group_failures(const std::array<std::uint64_t, 256>& by_reason) {
@@ -59,10 +71,13 @@ PolicyRow summarize(const std::string& policy, const LabRun& run, double wall_ms
   std::uint64_t cu = 0, limit = 0;
   for (const SlotOutcome& o : run.leader_slots) {
     row.fees += o.fees;
-    row.bound += o.bound.bound;
+    row.slot_bounds += o.bound.bound;
     cu += o.cu_used;
     limit += o.block_limit;
+    row.slots.push_back(o);
   }
+  // The same for every policy; the per-slot sum (also valid, policy-dependent) is in JSON.
+  row.bound = run.window_bound.bound;
   row.ratio = row.bound == 0 ? 1.0 : static_cast<double>(row.fees) / static_cast<double>(row.bound);
   row.fill = limit == 0 ? 0.0 : static_cast<double>(cu) / static_cast<double>(limit);
   row.included = run.report.totals.included;
@@ -122,6 +137,7 @@ nlohmann::json rows_json(const std::vector<PolicyRow>& rows) {
     a.push_back({{"policy", r.policy},
                  {"fees_lamports", r.fees},
                  {"bound_lamports", r.bound},
+                 {"slot_bounds_lamports", r.slot_bounds},
                  {"ratio", r.ratio},
                  {"block_fill", r.fill},
                  {"included", r.included},
@@ -136,7 +152,8 @@ nlohmann::json rows_json(const std::vector<PolicyRow>& rows) {
                  {"accounted", r.accounted},
                  {"wall_ms", r.wall_ms},
                  {"engine_steps", r.steps},
-                 {"schedule_passes", r.passes}});
+                 {"schedule_passes", r.passes},
+                 {"leader_slots", slots_json(r.slots)}});
   }
   return a;
 }

@@ -294,11 +294,14 @@ LabRun Engine::run() {
   }
 
   if (cfg_.bounds) {
+    std::vector<std::int64_t> ends;
     for (SlotOutcome& o : out.leader_slots) {
       const std::int64_t end =
           t0_ + static_cast<std::int64_t>(o.slot - cfg_.sim.first_slot + 1) * slot_ns_;
       o.bound = ledger_.slot_bound(o.slot, end, cfg_.sim.bank.limits);
+      ends.push_back(end);
     }
+    out.window_bound = ledger_.window_bound(ends, cfg_.sim.bank.limits);
   }
   out.latencies_ns = ledger_.latencies();
   out.distinct_offered = ledger_.size();

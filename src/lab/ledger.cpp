@@ -61,6 +61,21 @@ BoundResult TxLedger::slot_bound(std::uint64_t slot, std::int64_t end_ns,
   return fee_upper_bound(items, limits);
 }
 
+BoundResult TxLedger::window_bound(std::span<const std::int64_t> slot_ends_ns,
+                                   const txn::BlockLimits& limits) const {
+  std::vector<WindowItem> items;
+  for (const LedgerEntry& e : entries_) {
+    if (!e.feasible) continue;
+    // The first slot that ends after the arrival.
+    const auto first = static_cast<std::uint32_t>(
+        std::upper_bound(slot_ends_ns.begin(), slot_ends_ns.end(), e.arrival_ns) -
+        slot_ends_ns.begin());
+    if (first >= slot_ends_ns.size()) continue;
+    items.push_back(WindowItem{e.fee, e.cost, e.vote, e.accounts, first});
+  }
+  return window_fee_upper_bound(items, static_cast<std::uint32_t>(slot_ends_ns.size()), limits);
+}
+
 std::vector<std::int64_t> TxLedger::latencies() const {
   std::vector<std::int64_t> v;
   for (const LedgerEntry& e : entries_) {

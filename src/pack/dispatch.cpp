@@ -10,7 +10,6 @@
 namespace extpack::pack {
 
 std::size_t PackRuntime::dispatch() {
-  mark_arrivals(); // before anything admitted in this poll can be sent
   std::size_t sent = 0;
   // One RESOLVE batch at a time, sent first so that a long leader window (where execution
   // would otherwise take every worker slot) cannot starve v0 transactions.
@@ -82,7 +81,7 @@ bool PackRuntime::send_batch(const sched::PlannedBatch& b, bool resolve) {
   return true;
 }
 
-// ---- arrival marks and time to inclusion ----
+// ---- time to inclusion ----
 
 std::int64_t PackRuntime::steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -90,45 +89,8 @@ std::int64_t PackRuntime::steady_ns() {
       .count();
 }
 
-void PackRuntime::mark_arrivals() {
-  const std::uint64_t inserted = sched_.counters().inserted;
-  if (inserted == arrivals_seen_) return;
-  const std::int64_t began = ingest_began_ns_ != 0 ? ingest_began_ns_ : steady_ns();
-  const ArrivalMark& last = arrivals_[(arrivals_next_ + ARRIVAL_MARKS - 1) % ARRIVAL_MARKS];
-  if (arrivals_used_ == 0 || began - last.ns >= ARRIVAL_MARK_NS) {
-    arrivals_[arrivals_next_] = ArrivalMark{arrivals_seen_, began};
-    arrivals_next_ = (arrivals_next_ + 1) % ARRIVAL_MARKS;
-    if (arrivals_used_ < ARRIVAL_MARKS) ++arrivals_used_;
-  }
-  arrivals_seen_ = inserted;
-}
-
 void PackRuntime::record_inclusion(sched::EntryId id, std::int64_t now_ns) {
-  const std::uint64_t seq = sched_.entry(id).seq;
-  const std::size_t n = arrivals_used_;
-  const std::size_t oldest = n < ARRIVAL_MARKS ? 0 : arrivals_next_;
-  auto mark = [&](std::size_t k) -> const ArrivalMark& {
-    return arrivals_[(oldest + k) % ARRIVAL_MARKS];
-  };
-  std::int64_t arrival = now_ns;
-  if (n == 0 || seq < mark(0).first_seq) {
-    // Older than the ring reaches: the oldest mark gives a lower bound.
-    ++stats_.inclusion_arrival_unknown;
-    if (n != 0) arrival = mark(0).ns;
-  } else {
-    // The last mark whose first seq is <= seq: mark(lo) always qualifies, mark(hi) never.
-    std::size_t lo = 0;
-    std::size_t hi = n;
-    while (hi - lo > 1) {
-      const std::size_t mid = lo + (hi - lo) / 2;
-      if (mark(mid).first_seq <= seq) {
-        lo = mid;
-      } else {
-        hi = mid;
-      }
-    }
-    arrival = mark(lo).ns;
-  }
+  const std::int64_t arrival = sched_.entry(id).arrival_ns;
   stats_.time_to_inclusion.record(
       static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ns - arrival)));
 }

@@ -93,6 +93,10 @@ void PackRuntime::ingest_one(const abi::TpuToPackMessage& m, bool shutting_down)
   tx.reward = a.reward;
   tx.cost = a.cost.sum();
   tx.signature = a.view.signature(0);
+  tx.fee = a.fees.total();
+  tx.payer = a.view.fee_payer();
+  tx.blockhash = a.view.recent_blockhash();
+  tx.arrival_ns = ingest_began_ns_;
   tx.vote = a.cost.simple_vote;
   txn::AccountLocks locks;
   if (a.view.num_lookups() > 0) {

@@ -150,7 +150,7 @@ Reject PackRuntime::handle_execution(InFlightBatch& b, const abi::WorkerToPackMe
     sched::RetryHint hint;
     if (reason == nir::NONE) {
       record_inclusion(id, answered_ns); // reads the entry, which included() releases
-      sched::TxRef ref = sched_.included(id, rs[i].cost_units);
+      sched::TxRef ref = sched_.included(id, rs[i].cost_units, rs[i].fee_payer_balance);
       free_owned(ref.offset);
     } else if (retryable(reason, hint)) {
       ++stats_.retried_by_reason[reason];

@@ -119,6 +119,7 @@ nlohmann::json stats_to_json(const PackStats& s, const sched::SchedCounters& c,
   j["fees_captured"] = c.fees_captured;
   j["included_cost_units"] = c.included_cost;
   j["retried"] = c.retried;
+  j["expired"] = c.expired;
   j["retried_by_reason"] = retried;
   j["not_processed_batches"] = s.not_processed_batches;
   j["aborted_batches"] = c.aborted_batches;
@@ -144,10 +145,11 @@ nlohmann::json stats_to_json(const PackStats& s, const sched::SchedCounters& c,
                           {"skipped_account_limit", c.pass.over_account},
                           {"skipped_vote_limit", c.pass.over_vote},
                           {"skipped_inflight_cap", c.pass.over_inflight},
-                          {"alt_deactivated", c.pass.alt_deactivated}};
+                          {"alt_deactivated", c.pass.alt_deactivated},
+                          {"unaffordable_dropped", c.pass.unaffordable_dropped},
+                          {"unaffordable_waiting", c.pass.unaffordable_waiting}};
   // Quantiles are bucket upper bounds (capped by the largest sample), not exact values.
   j["time_to_inclusion_ms"] = histogram_json(s.time_to_inclusion, 1e6);
-  j["time_to_inclusion_ms"]["arrival_unknown"] = s.inclusion_arrival_unknown;
   j["schedule_pass_us"] = histogram_json(s.schedule_pass, 1e3);
   return j;
 }

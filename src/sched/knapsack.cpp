@@ -39,7 +39,12 @@ std::uint64_t knapsack_select(std::span<const KnapsackItem> items, std::uint64_t
   chosen.assign(items.size(), false);
   const std::size_t n = std::min({items.size(), max_items, MAX_ITEMS});
   if (max_states < 2) max_states = 2;
-  std::vector<State> front{State{}}, with, merged;
+  // Per-thread scratch that keeps its capacity: the scheduler calls this inside scheduling
+  // passes, which must not allocate once warm.
+  static thread_local std::vector<State> front, with, merged;
+  front.assign(1, State{});
+  with.clear();
+  merged.clear();
   for (std::size_t i = 0; i < n; ++i) {
     const KnapsackItem& it = items[i];
     if (it.cost > budget || it.value == 0) continue;

@@ -9,14 +9,25 @@
 namespace extpack::sched {
 
 SchedulePass::SchedulePass(Scheduler& s, std::vector<PlannedBatch>& out)
-    : s_(s), out_(out), open_(s.num_workers(), -1) {
+    : s_(s), out_(out), workers_(s.pass_workers_), open_(s.pass_open_),
+      skipped_(s.pass_skipped_) {
+  // The scratch vectors are the scheduler's and keep their capacity: no allocation per pass.
   const std::uint32_t n = s.num_workers();
+  open_.assign(n, -1);
+  workers_.clear();
+  skipped_.clear();
   for (std::uint32_t k = 0; k < n; ++k) {
     std::uint32_t w = (k + s.rr_) % n;
     if (s.has_room(w)) workers_.push_back(w);
   }
-  std::stable_sort(workers_.begin(), workers_.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return s.out_[a] < s.out_[b]; });
+  // Fewest batches out first, ties in rotation order (a stable insertion sort: n <= 64).
+  for (std::size_t i = 1; i < workers_.size(); ++i) {
+    const std::uint32_t w = workers_[i];
+    std::size_t j = i;
+    for (; j > 0 && s.out_[workers_[j - 1]] > s.out_[w]; --j)
+      workers_[j] = workers_[j - 1];
+    workers_[j] = w;
+  }
 }
 
 bool SchedulePass::can_open(std::uint32_t worker) const {
@@ -91,6 +102,16 @@ Admit SchedulePass::admit(EntryId id, std::uint32_t worker) {
     s_.drops_.push_back(DroppedTx{s_.c_.remove(id), DropReason::AltDeactivated, 0});
     return Admit::Dropped;
   }
+  bool payer_busy = false;
+  if (!s_.payers_.affordable(e.payer, e.fee, payer_busy)) {
+    if (payer_busy) {
+      ++n.unaffordable_waiting;
+      return Admit::Unaffordable;
+    }
+    ++n.unaffordable_dropped;
+    s_.drops_.push_back(DroppedTx{s_.c_.remove(id), DropReason::Unaffordable, 0});
+    return Admit::Dropped;
+  }
   if (!can_open(worker)) return Admit::BatchFull;
   if (open_size(worker) >= s_.cfg_.max_batch) return Admit::BatchFull;
   switch (s_.budget_.check(e.cost, e.vote)) {
@@ -120,6 +141,7 @@ Admit SchedulePass::admit(EntryId id, std::uint32_t worker) {
   s_.budget_.reserve(e.cost, e.vote);
   s_.worker_cost_[worker] += e.cost;
   e.state = EntryState::InFlight;
+  e.payer_tracked = s_.payers_.add_in_flight(e.payer, e.fee);
   e.worker = worker;
   e.scheduled_slot = s_.slot();
   if (open_[worker] < 0) {

@@ -9,10 +9,18 @@ namespace extpack::sched {
 Scheduler::Scheduler(const SchedConfig& cfg, std::unique_ptr<Policy> policy,
                      std::uint32_t num_workers)
     : cfg_(cfg), policy_(std::move(policy)), c_(cfg.capacity),
-      budget_(cfg.limits, cfg.max_inflight_cost), out_(num_workers, 0),
+      budget_(cfg.limits, cfg.max_inflight_cost),
+      // Several payers per transaction pack can hold in flight, and never more than the
+      // container holds (capped: 2^17 ways, 12 MB).
+      payers_(std::clamp<std::size_t>(cfg.capacity, 4096, std::size_t{1} << 17)),
+      out_(num_workers, 0),
       disabled_(num_workers, false), worker_cost_(num_workers, 0) {
   cfg_.max_batch = std::clamp<std::size_t>(cfg_.max_batch, 1, abi::MAX_TRANSACTIONS_PER_MESSAGE);
   if (cfg_.max_batches_per_worker == 0) cfg_.max_batches_per_worker = 1;
+  pass_workers_.reserve(num_workers);
+  pass_open_.reserve(num_workers);
+  pass_skipped_.reserve(cfg_.max_scan_per_pass);
+  drops_.reserve(cfg_.max_batch * 2);
 }
 
 Admission Scheduler::insert(NewTx tx) {
@@ -49,6 +57,18 @@ Admission Scheduler::insert(NewTx tx) {
   case InsertStatus::Inserted:
     break;
   }
+  TxEntry& e = c_.entry(r.id);
+  if (const std::uint64_t now = budget_.slot(); now != NO_SLOT) {
+    // The blockhash is at least as old as the first slot pack saw it in.
+    const std::uint64_t seen = blockhash_seen_.try_emplace(tx.blockhash, now).first->second;
+    e.expires_after = seen + cfg_.blockhash_expiry_slots;
+  } else {
+    e.expires_after = NO_SLOT; // dated at the first slot change (expire())
+  }
+  e.fee = tx.fee;
+  e.arrival_ns = tx.arrival_ns;
+  e.payer = tx.payer;
+  e.payer_tracked = false;
   ++n_.inserted;
   a.accepted = true;
   a.id = r.id;
@@ -59,6 +79,8 @@ void Scheduler::on_progress(std::uint64_t slot, bool leader, std::uint64_t remai
                             std::uint8_t progress_pct) {
   progress_pct_ = progress_pct <= 100 ? progress_pct : UNKNOWN_PROGRESS;
   if (slot != budget_.slot()) {
+    const bool first = budget_.slot() == NO_SLOT;
+    expire(slot, first);
     budget_.begin_slot(slot);
     c_.accounts().reset_slot();
     ++n_.slots;
@@ -129,6 +151,8 @@ void Scheduler::batch_done(std::uint32_t worker) {
 void Scheduler::release_in_flight(TxEntry& e) {
   assert(e.state == EntryState::InFlight);
   c_.accounts().unlock(e);
+  if (e.payer_tracked) payers_.release(e.payer, e.fee, nullptr);
+  e.payer_tracked = false;
   worker_cost_[e.worker] -= std::min(worker_cost_[e.worker], e.cost);
   if (e.scheduled_slot == budget_.slot()) {
     budget_.settle(e.cost, e.vote, false, 0);
@@ -139,7 +163,8 @@ void Scheduler::release_in_flight(TxEntry& e) {
   e.scheduled_slot = NO_SLOT;
 }
 
-TxRef Scheduler::included(EntryId id, std::uint64_t actual_cost) {
+TxRef Scheduler::included(EntryId id, std::uint64_t actual_cost,
+                          std::optional<std::uint64_t> payer_balance) {
   TxEntry& e = c_.entry(id);
   assert(e.state == EntryState::InFlight);
   if (actual_cost > e.cost) {
@@ -147,6 +172,8 @@ TxRef Scheduler::included(EntryId id, std::uint64_t actual_cost) {
     actual_cost = e.cost;
   }
   c_.accounts().unlock(e);
+  if (e.payer_tracked) payers_.release(e.payer, e.fee, payer_balance ? &*payer_balance : nullptr);
+  e.payer_tracked = false;
   worker_cost_[e.worker] -= std::min(worker_cost_[e.worker], e.cost);
   if (e.scheduled_slot == budget_.slot()) {
     budget_.settle(e.cost, e.vote, true, actual_cost);
@@ -212,6 +239,24 @@ void Scheduler::resolve_retry(EntryId id) {
     return;
   }
   c_.push_unresolved(id);
+}
+
+void Scheduler::expire(std::uint64_t slot, bool first_slot) {
+  std::vector<EntryId> old; // rare: only what aged out since the last slot change
+  c_.for_each([&](EntryId id) {
+    TxEntry& e = c_.entry(id);
+    if (first_slot && e.expires_after == NO_SLOT) e.expires_after = slot + cfg_.blockhash_expiry_slots;
+    const bool queued = e.state == EntryState::Ready || e.state == EntryState::Unresolved;
+    if (queued && e.expires_after < slot) old.push_back(id);
+  });
+  for (EntryId id : old)
+    drop(id, DropReason::Expired);
+  n_.expired += old.size();
+  // Keep a blockhash twice its lifetime, so a late copy of an old transaction is still
+  // dated by when pack first saw its blockhash rather than by its own arrival.
+  std::erase_if(blockhash_seen_, [&](const auto& kv) {
+    return kv.second + 2 * cfg_.blockhash_expiry_slots < slot;
+  });
 }
 
 void Scheduler::drop_queued(DropReason reason) {

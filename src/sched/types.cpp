@@ -41,6 +41,10 @@ const char* to_string(DropReason r) {
     return "in_flight_at_shutdown";
   case DropReason::DrainedAtShutdown:
     return "drained_at_shutdown";
+  case DropReason::Unaffordable:
+    return "unaffordable";
+  case DropReason::Expired:
+    return "expired";
   case DropReason::Count:
     break;
   }

@@ -111,7 +111,7 @@ std::uint32_t Allocator::take_slab(std::uint32_t c) {
                      m.size_class_index.load(std::memory_order_relaxed) == c &&
                      stack_top(st) == n && st[1] == n;
   returned_full_[s] = 0;
-  ledger_[s].reset(); // this id's own slab now: its frees are local, the ledger is moot
+  ledger_clear(s); // this id's own slab now: its frees are local, the ledger is moot
   m.assigned_worker.store(worker_id_, REL);
   m.size_class_index.store(c, REL);
   m.remote_free_stack_head.store(ALLOC_NULL_U16, REL);

@@ -102,7 +102,9 @@ Result<Allocator> Allocator::bind(Mapping map, const AllocatorLayout& l, std::ui
   a.stack_stride_ = 4 + 2 * (l.slab_size / ALLOC_MIN_SIZE);
   a.slab_shift_ = static_cast<std::uint32_t>(std::countr_zero(l.slab_size));
   a.returned_full_.assign(l.num_slabs, 0);
-  a.ledger_.resize(l.num_slabs);
+  a.ledger_words_ = ((std::uint64_t{l.slab_size} >> 8) + 63) / 64;
+  a.ledger_.assign(std::size_t{l.num_slabs} * a.ledger_words_, 0);
+  a.audit_free_.reserve(l.slab_size / ALLOC_MIN_SIZE / 64 + 1); // one bit per smallest slot
   return a;
 }
 

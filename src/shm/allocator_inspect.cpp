@@ -170,9 +170,7 @@ std::vector<WorkerUsage> Allocator::usage_all() const {
 // no entry; rts-alloc has no per-slot state to tell it from an allocation.
 
 void Allocator::ledger_mark(std::uint32_t s, std::uint64_t within) {
-  auto& blk = ledger_[s];
-  const std::uint64_t units = std::uint64_t{layout_.slab_size} >> 8;
-  if (!blk) blk = std::make_unique<std::uint64_t[]>((units + 63) / 64);
+  std::uint64_t* blk = ledger_of(s);
   const std::uint64_t u = within >> 8;
   blk[u / 64] |= std::uint64_t{1} << (u % 64);
 }
@@ -183,7 +181,7 @@ bool Allocator::ledger_has(std::uint64_t offset) const {
   if (rel >= slab_area_) return false;
   const auto s = static_cast<std::uint32_t>(rel >> slab_shift_);
   const std::uint64_t u = (rel & (layout_.slab_size - 1)) >> 8;
-  return ledger_[s] && ((ledger_[s][u / 64] >> (u % 64)) & 1) != 0;
+  return ((ledger_[s * ledger_words_ + u / 64] >> (u % 64)) & 1) != 0;
 }
 
 ReuseCheck Allocator::check_reuse(std::uint64_t offset) {
@@ -195,10 +193,10 @@ ReuseCheck Allocator::check_reuse(std::uint64_t offset) {
 }
 
 void Allocator::audit_slab(std::uint32_t s) {
-  std::uint64_t* blk = ledger_[s].get();
+  std::uint64_t* blk = ledger_of(s);
   const AllocSlabMeta& m = metas_[s];
   if (m.assigned_worker.load(std::memory_order_acquire) == worker_id_) {
-    ledger_[s].reset(); // ours now (taken after we freed into it): frees are local
+    ledger_clear(s); // ours now (taken after we freed into it): frees are local
     return;
   }
   const std::uint64_t cls = m.size_class_index.load(std::memory_order_acquire);

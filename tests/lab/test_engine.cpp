@@ -58,12 +58,17 @@ void expect_accounted(const LabRun& run, const std::string& what) {
 void expect_bounded(const LabRun& run, const std::string& what) {
   SCOPED_TRACE(what);
   ASSERT_FALSE(run.leader_slots.empty());
-  std::uint64_t fees = 0;
+  std::uint64_t fees = 0, slot_bounds = 0;
   for (const SlotOutcome& o : run.leader_slots) {
     EXPECT_GE(o.bound.bound, o.fees) << "slot " << o.slot;
     fees += o.fees;
+    slot_bounds += o.bound.bound;
   }
   EXPECT_GT(fees, 0u);
+  // The joint bound of the leader slots holds the total. (The per-slot bounds here leave
+  // out what this policy included earlier, so their sum is no bound on the joint one.)
+  EXPECT_GE(run.window_bound.bound, fees);
+  EXPECT_GE(slot_bounds, fees);
 }
 
 TEST(LabEngine, SameSeedGivesByteIdenticalBlocks) {

@@ -112,6 +112,8 @@ public:
       rs[i] = abi::ExecutionResponse{};
       rs[i].not_included_reason = reasons[i];
       rs[i].cost_units = reasons[i] == 0 ? cost_units : 0;
+      // Included transactions report their payer's balance: a funded payer (1 SOL).
+      rs[i].fee_payer_balance = reasons[i] == 0 ? 1'000'000'000 : 0;
     }
     return alloc.offset(rs);
   }

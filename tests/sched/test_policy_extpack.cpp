@@ -114,5 +114,39 @@ TEST(ExtpackScenario, BeatsEveryBaselineOnAContendedHotAccountWithoutProgress) {
   expect_extpack_wins(contended(false));
 }
 
+/// Every slot: a backlog of filler that could fill the block 1.6 times arrives at its
+/// start, and a valuable transaction arrives at each of the first 16 of its 20 steps.
+Scenario steady_valuable_arrivals() {
+  Scenario sc;
+  sc.cfg.capacity = 4096;
+  sc.cfg.limits.max_block_units = 1'000'000;
+  sc.cfg.limits.max_writable_account_units = 1'000'000;
+  sc.workers = 4;
+  sc.slots = 4;
+  sc.steps_per_slot = 20;
+  std::uint32_t account = 1;
+  for (std::uint32_t slot = 0; slot < sc.slots; ++slot) {
+    for (int i = 0; i < 80; ++i)
+      sc.txs.push_back(ScenarioTx{slot, 0, {account++}, {}, 10'000, 20'000, false});
+    for (std::uint32_t step = 0; step < 16; ++step)
+      sc.txs.push_back(ScenarioTx{slot, step, {account++}, {}, 400'000, 40'000, false});
+  }
+  return sc;
+}
+
+TEST(ExtpackScenario, LeavesRoomForTheValueTheRestOfTheSlotBrings) {
+  // The forecast of what arrives through a slot (learnt from the slots before) keeps the
+  // backlog of filler from taking the space the valuable arrivals need later in the slot,
+  // so every valuable transaction is included, and the block still fills. Spending the
+  // budget on the backlog as soon as it is there (the queue alone as the supply) would
+  // leave most of them out of their slot and the last slot's out of the window.
+  const Scenario sc = steady_valuable_arrivals();
+  const test::ScenarioResult r = test::run_scenario(sc, "extpack");
+  const std::uint64_t valuable = 4 * 16 * 400'000ull;
+  EXPECT_GE(r.fees, valuable) << "valuable transactions were left out";
+  for (std::uint64_t c : r.slot_cost)
+    EXPECT_GE(c * 100, sc.cfg.limits.max_block_units * 99) << "block fill below 99 %";
+}
+
 } // namespace
 } // namespace extpack::sched

@@ -409,5 +409,144 @@ TEST(Scheduler, BatchesAreCappedAndWorkersKeepTwoAtMost) {
   EXPECT_EQ(s->entry(out[0].ids[0]).priority, 599u);
 }
 
+// ---- blockhash expiry ----
+
+TEST(Expiry, QueuedTransactionsAgeOutByWhenTheirBlockhashWasFirstSeen) {
+  SchedConfig cfg;
+  cfg.blockhash_expiry_slots = 160;
+  auto s = make_scheduler(cfg, 2);
+  s->on_progress(100, false, 60'000'000);
+  FakeTx old_hash(1, {1}, {}, 10), same_hash_later(2, {2}, {}, 10), new_hash(3, {3}, {}, 10);
+  old_hash.tx.blockhash[0] = 0xAA;
+  same_hash_later.tx.blockhash[0] = 0xAA;
+  new_hash.tx.blockhash[0] = 0xBB;
+  ASSERT_TRUE(s->insert(old_hash.tx).accepted); // 0xAA first seen in slot 100
+  s->on_progress(200, false, 60'000'000);
+  ASSERT_TRUE(s->insert(same_hash_later.tx).accepted); // still dated slot 100
+  ASSERT_TRUE(s->insert(new_hash.tx).accepted);        // 0xBB first seen in slot 200
+  s->on_progress(260, false, 60'000'000); // 100 + 160: the last slot 0xAA may be used
+  EXPECT_TRUE(s->drops().empty());
+  s->on_progress(261, false, 60'000'000);
+  ASSERT_EQ(s->drops().size(), 2u);
+  for (const DroppedTx& d : s->drops()) {
+    EXPECT_EQ(d.reason, DropReason::Expired);
+    EXPECT_NE(d.ref.offset, new_hash.tx.ref.offset);
+  }
+  EXPECT_EQ(s->counters().expired, 2u);
+  EXPECT_EQ(s->container().size(), 1u);
+  s->clear_drops();
+  s->on_progress(361, false, 60'000'000);
+  ASSERT_EQ(s->drops().size(), 1u);
+  EXPECT_EQ(s->drops()[0].ref.offset, new_hash.tx.ref.offset);
+}
+
+TEST(Expiry, TransactionsFromBeforeTheFirstSlotAreDatedByIt) {
+  SchedConfig cfg;
+  cfg.blockhash_expiry_slots = 10;
+  auto s = make_scheduler(cfg, 2);
+  FakeTx early(1, {1}, {}, 10);
+  ASSERT_TRUE(s->insert(early.tx).accepted); // no slot known yet
+  s->on_progress(50, false, 60'000'000);
+  s->on_progress(60, false, 60'000'000);
+  EXPECT_TRUE(s->drops().empty());
+  s->on_progress(61, false, 60'000'000);
+  ASSERT_EQ(s->drops().size(), 1u);
+  EXPECT_EQ(s->drops()[0].reason, DropReason::Expired);
+}
+
+// ---- fee-payer affordability ----
+
+/// A transaction of payer `payer` (its own account, so payers never conflict with each
+/// other but a payer's transactions do) with total fee `fee`.
+FakeTx paying(std::uint64_t n, std::uint32_t payer, std::uint64_t fee, std::uint64_t priority) {
+  FakeTx t(n, {payer}, {}, priority);
+  t.tx.fee = fee;
+  t.tx.payer = test::key(payer);
+  return t;
+}
+
+/// Runs one pass and returns the ids it sent.
+std::vector<EntryId> one_pass(Scheduler& s) {
+  std::vector<PlannedBatch> out;
+  s.schedule(out);
+  std::vector<EntryId> ids;
+  for (auto& pb : out)
+    ids.insert(ids.end(), pb.entries().begin(), pb.entries().end());
+  return ids;
+}
+
+TEST(Affordability, APayerWithoutAKnownBalanceIsNeverHeldBack) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 2, kChecksEveryCandidate);
+  FakeTx a = paying(1, 1, 1'000'000'000, 50);
+  ASSERT_TRUE(s->insert(a.tx).accepted);
+  s->on_progress(5, true, 60'000'000);
+  EXPECT_EQ(one_pass(*s).size(), 1u);
+  EXPECT_EQ(s->counters().pass.unaffordable_dropped, 0u);
+}
+
+TEST(Affordability, QueuedTransactionsBeyondTheLastKnownBalanceAreDropped) {
+  // Payer 1 has three transactions of 10,000 lamports each queued. The first is included
+  // and the bank reports 15,000 left: the second can still pay, the third cannot.
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 2, kChecksEveryCandidate);
+  FakeTx a = paying(1, 1, 10'000, 30), b = paying(2, 1, 10'000, 20), c = paying(3, 1, 10'000, 10);
+  for (FakeTx* t : {&a, &b, &c})
+    ASSERT_TRUE(s->insert(t->tx).accepted);
+  s->on_progress(5, true, 60'000'000);
+  auto ids = one_pass(*s);
+  ASSERT_EQ(ids.size(), 1u); // one at a time: they all write the payer
+  s->included(ids[0], 5'000, 15'000);
+  s->batch_done(0);
+  s->batch_done(1);
+  ids = one_pass(*s);
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(s->entry(ids[0]).priority, 20u);
+  s->included(ids[0], 5'000, 5'000);
+  s->batch_done(0);
+  s->batch_done(1);
+  EXPECT_TRUE(one_pass(*s).empty());
+  ASSERT_EQ(s->drops().size(), 1u);
+  EXPECT_EQ(s->drops()[0].reason, DropReason::Unaffordable);
+  EXPECT_EQ(s->drops()[0].ref.offset, c.tx.ref.offset);
+  EXPECT_EQ(s->counters().pass.unaffordable_dropped, 1u);
+  EXPECT_EQ(s->container().size(), 0u);
+}
+
+TEST(Affordability, FeesInFlightCountAgainstTheBalanceAndMakeOthersWait) {
+  // Payer 1's balance is known (20,000). Two of its transactions that lock different
+  // accounts (only the payer key is shared here) could be in flight together, but the
+  // second would need 15,000 + 15,000: it waits for the first one's answer.
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 2, kChecksEveryCandidate);
+  FakeTx seed = paying(1, 1, 1'000, 100);
+  ASSERT_TRUE(s->insert(seed.tx).accepted);
+  s->on_progress(5, true, 60'000'000);
+  auto ids = one_pass(*s);
+  ASSERT_EQ(ids.size(), 1u);
+  s->included(ids[0], 5'000, 20'000);
+  s->batch_done(0);
+  s->batch_done(1);
+  // Same payer key, different locked accounts, so both could be in flight at once.
+  FakeTx x(2, {2}, {}, 50), y(3, {3}, {}, 40);
+  for (FakeTx* t : {&x, &y}) {
+    t->tx.fee = 15'000;
+    t->tx.payer = test::key(1);
+    ASSERT_TRUE(s->insert(t->tx).accepted);
+  }
+  ids = one_pass(*s);
+  ASSERT_EQ(ids.size(), 1u); // x goes; y waits for x's answer instead of being dropped
+  EXPECT_EQ(s->entry(ids[0]).priority, 50u);
+  EXPECT_EQ(s->counters().pass.unaffordable_waiting, 1u);
+  EXPECT_TRUE(s->drops().empty());
+  // x fails without being charged (the balance is unchanged): y can now go.
+  s->retry(ids[0], RetryHint::Plain);
+  s->batch_done(0);
+  s->batch_done(1);
+  ids = one_pass(*s);
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_TRUE(s->drops().empty());
+}
+
 } // namespace
 } // namespace extpack::sched

@@ -52,7 +52,9 @@ int raw_client(const fs::path& path, const std::uint8_t* bytes, std::size_t len)
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return -1;
-  if (len > 0) EXPECT_EQ(::send(fd, bytes, len, 0), static_cast<ssize_t>(len));
+  if (len > 0) {
+    EXPECT_EQ(::send(fd, bytes, len, 0), static_cast<ssize_t>(len));
+  }
   return fd;
 }
 
@@ -200,7 +202,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "Shaq; err="},
         BadLogon{"tinyalloc", 1, with(good_logon(), &session::ClientLogon::allocator_size, 4096),
                  "Rts alloc; err="}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(Handshake, ClientThatStallsAfterTenBytesTimesOut) {
   const auto path = socket_path("stall");

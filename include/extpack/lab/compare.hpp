@@ -3,8 +3,12 @@
 //
 // Columns (docs/COMPARISON.md explains them for readers of the table):
 //   fees          leader reward captured over all leader slots (lamports; shown in SOL)
-//   bound         Σ over leader slots of the offline upper bound (upper_bound.hpp) for the
-//                 transactions this policy had left unincluded by that slot's end
+//   bound         the offline upper bound (upper_bound.hpp) on the fees of all leader slots
+//                 together: every transaction offered counts at most once, in a leader slot
+//                 that ended after it arrived, under each slot's block, vote and account
+//                 limits (window_fee_upper_bound). The same for every policy; the JSON also
+//                 has each slot's own bound (what arrived by its end and this policy had
+//                 not included earlier) and their sum
 //   ratio         fees / bound: 1.0 means no scheduler could have earned more
 //   fill          executed cost of the leader blocks / their block limits
 //   included      transactions the bank included
@@ -41,7 +45,9 @@ struct FailureGroups {
 struct PolicyRow {
   std::string policy;
   std::uint64_t fees = 0;  ///< lamports
-  std::uint64_t bound = 0; ///< lamports
+  std::uint64_t bound = 0;       ///< lamports: the joint window bound
+  std::uint64_t slot_bounds = 0; ///< lamports: Σ of the per-slot bounds
+  std::vector<SlotOutcome> slots; ///< per leader slot, with its own bound
   double ratio = 0;        ///< fees / bound (1 when the bound is 0)
   double fill = 0;         ///< fraction of the leader blocks' limits used
   std::uint64_t included = 0;

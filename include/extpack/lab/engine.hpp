@@ -74,6 +74,9 @@ struct SlotOutcome {
 struct LabRun {
   sim::RunReport report; ///< slots, blocks, simulator counters
   std::vector<SlotOutcome> leader_slots;
+  /// The joint bound of all leader slots (TxLedger::window_bound): the same for every
+  /// policy on the same workload.
+  BoundResult window_bound{};
   std::vector<std::int64_t> latencies_ns; ///< arrival to inclusion, every included tx
   std::uint64_t distinct_offered = 0;     ///< distinct signatures handed to pack
   std::uint64_t pack_outstanding = 0;     ///< allocations of pack's id left after shutdown

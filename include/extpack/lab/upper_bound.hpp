@@ -54,11 +54,37 @@ struct BoundResult {
   std::uint32_t constraints = 0; ///< constraints that could bind (total cost > capacity)
 };
 
+/// A candidate of a window of consecutive leader slots (indexes 0..slots-1): it can go in
+/// any one slot from `first_slot` on (the first slot that ends after it arrived).
+struct WindowItem {
+  std::uint64_t fee = 0;
+  std::uint64_t cost = 0;
+  bool vote = false;
+  std::vector<std::uint32_t> accounts;
+  std::uint32_t first_slot = 0;
+};
+
 /// Coordinate-descent rounds after which the search stops even if it still improves.
 inline constexpr std::uint32_t DEFAULT_BOUND_ROUNDS = 30;
 
 [[nodiscard]] BoundResult fee_upper_bound(std::span<const BoundItem> items,
                                           const txn::BlockLimits& limits,
                                           std::uint32_t max_rounds = DEFAULT_BOUND_ROUNDS);
+
+/// The bound on the fees of all `slots` slots together: each item counts at most once, in
+/// a slot it arrived in time for, and every slot has its own block, vote and account
+/// limits. One multiplier per (slot, limit); an item's term is its best reduced fee over
+/// its slots, or 0:
+///     L(λ) = Σ_i max(0, max_{s >= first_i} (f_i − c_i Σ_{g ∋ i, g in s} λ_g)) + Σ_g λ_g C_g,
+/// again >= the fees of every feasible assignment for any λ >= 0. It is at most the sum of
+/// the per-slot bounds over the same candidates, and much tighter when a backlog is shared
+/// by several slots (the per-slot bounds count the backlog once per slot). The search runs
+/// each slot's descent alone first (from λ = 0 the joint descent can stall at once, every
+/// item looking free in another slot), then the joint one, and keeps the least L seen.
+/// With one slot it is fee_upper_bound.
+[[nodiscard]] BoundResult window_fee_upper_bound(std::span<const WindowItem> items,
+                                                 std::uint32_t slots,
+                                                 const txn::BlockLimits& limits,
+                                                 std::uint32_t max_rounds = DEFAULT_BOUND_ROUNDS);
 
 } // namespace extpack::lab

@@ -37,17 +37,11 @@
 // runtime and the session and waits for a new one (a new seed-mode directory or a new
 // handshake); a runtime never rejoins.
 //
-// Latency (PackStats::time_to_inclusion, PackStats::schedule_pass): the container numbers
-// the transactions it admits in arrival order (TxEntry::seq, equal to the count admitted
-// before, SchedCounters::inserted). Each poll that admitted any leaves an arrival mark
-// (first seq admitted, time the poll began reading tpu_to_pack) in a fixed ring; polls
-// closer than ARRIVAL_MARK_NS to the last mark share it. An included transaction's arrival
-// is the mark covering its seq (a binary search of the ring, no allocation), so a sample
-// can read long by up to ARRIVAL_MARK_NS plus one ingest phase. The ring spans at least
-// ARRIVAL_MARKS * ARRIVAL_MARK_NS (26 s), more than the last finite bucket (16.4 s): a
-// transaction older than the ring reaches is timed from the oldest mark, which is a lower
-// bound that still lands in the right (+Inf) bucket, and is counted apart. Each scheduling
-// pass that runs (SchedCounters::pass.passes) records its duration.
+// Latency (PackStats::time_to_inclusion, PackStats::schedule_pass): every transaction
+// carries the steady-clock time at which the poll that read it began reading tpu_to_pack
+// (TxEntry::arrival_ns, one clock read per poll); a response that reports it included
+// records now minus that, so a sample reads long by at most one ingest phase. Each
+// scheduling pass that runs (SchedCounters::pass.passes) records its duration.
 //
 // Shutdown: stop scheduling, keep reading responses for up to `shutdown_wait`, then free
 // everything pack owns: queued transactions, batches still unanswered with their bytes,
@@ -152,15 +146,8 @@ private:
   // dispatch.cpp
   std::size_t dispatch();
   bool send_batch(const sched::PlannedBatch& b, bool resolve);
-  // dispatch.cpp: arrival marks for time to inclusion (see the header comment)
-  struct ArrivalMark {
-    std::uint64_t first_seq = 0; ///< seq of the first transaction the mark covers
-    std::int64_t ns = 0;         ///< steady-clock time of the poll's ingest phase
-  };
-  static constexpr std::size_t ARRIVAL_MARKS = std::size_t{1} << 17;
-  static constexpr std::int64_t ARRIVAL_MARK_NS = 200'000;
+  // dispatch.cpp: time to inclusion (see the header comment)
   [[nodiscard]] static std::int64_t steady_ns();
-  void mark_arrivals();
   /// Records the time to inclusion of `id`, included at `now_ns`; before sched_.included().
   void record_inclusion(sched::EntryId id, std::int64_t now_ns);
   // runtime.cpp
@@ -198,11 +185,6 @@ private:
   sched::SchedCounters slot_start_{};
   std::uint64_t slot_start_dropped_ = 0;
   std::uint64_t slot_start_received_ = 0;
-  /// Arrival marks, a ring in seq order (oldest at arrivals_next_ once full).
-  std::vector<ArrivalMark> arrivals_ = std::vector<ArrivalMark>(ARRIVAL_MARKS);
-  std::size_t arrivals_next_ = 0;    ///< where the next mark goes
-  std::size_t arrivals_used_ = 0;    ///< marks written, up to ARRIVAL_MARKS
-  std::uint64_t arrivals_seen_ = 0;  ///< SchedCounters::inserted when marks were last made
   std::int64_t ingest_began_ns_ = 0; ///< start of this poll's ingest phase
 };
 

@@ -96,9 +96,6 @@ struct PackStats {
   /// From the poll that read a transaction from tpu_to_pack to the response that reported
   /// it included: one sample per included transaction (count == SchedCounters::included).
   LatencyHistogram time_to_inclusion{INCLUSION_FIRST_BOUND_NS, INCLUSION_BOUNDS};
-  /// Inclusions whose arrival was older than the runtime's arrival marks reach; their
-  /// sample is a lower bound, always above the last finite bucket (see runtime.hpp).
-  std::uint64_t inclusion_arrival_unknown = 0;
   /// Duration of each scheduling pass (count == SchedCounters::pass.passes).
   LatencyHistogram schedule_pass{SCHEDULE_PASS_FIRST_BOUND_NS, SCHEDULE_PASS_BOUNDS};
 

@@ -33,6 +33,10 @@ struct SchedConfig {
   /// Times a transaction may come back unexecuted (retryable reason, NOT_PROCESSED,
   /// invalid response) before it is dropped with RetryLimit.
   std::uint8_t max_attempts = 8;
+  /// Slots after pack first saw a recent blockhash from which its transactions are
+  /// dropped as expired. A blockhash is valid for 150 blocks; a skipped slot adds no
+  /// block, so a slot count errs early when slots are skipped: 160 is fd_pack's margin.
+  std::uint64_t blockhash_expiry_slots = 160;
 };
 
 } // namespace extpack::sched

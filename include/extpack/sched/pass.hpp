@@ -44,7 +44,8 @@ enum class Admit : std::uint8_t {
   OverVote,     ///< the vote limit would be exceeded
   OverInFlight, ///< the in-flight cap would be exceeded
   BatchFull,    ///< the worker's open batch already holds max_batch
-  Dropped,      ///< unusable (address tables deactivated); already dropped
+  Unaffordable, ///< its payer's in-flight fees leave too little balance: wait for them
+  Dropped,      ///< unusable (address tables deactivated, payer cannot pay); already dropped
 };
 
 /// Outcome counters of scheduling passes (decisions, by reason).
@@ -58,6 +59,8 @@ struct PassCounters {
   std::uint64_t over_vote = 0;
   std::uint64_t over_inflight = 0;
   std::uint64_t alt_deactivated = 0;
+  std::uint64_t unaffordable_dropped = 0; ///< payer's known balance below the fee
+  std::uint64_t unaffordable_waiting = 0; ///< ... once its in-flight fees are counted
 };
 
 class Scheduler;
@@ -106,9 +109,9 @@ private:
 
   Scheduler& s_;
   std::vector<PlannedBatch>& out_;
-  std::vector<std::uint32_t> workers_;
-  std::vector<std::int32_t> open_; ///< per worker: index into out_ of its open batch, or -1
-  std::vector<EntryId> skipped_;
+  std::vector<std::uint32_t>& workers_; ///< Scheduler::pass_workers_
+  std::vector<std::int32_t>& open_; ///< per worker: index into out_ of its open batch, or -1
+  std::vector<EntryId>& skipped_;
   std::uint32_t scanned_ = 0;
 };
 

@@ -7,37 +7,51 @@
 //
 //  "extpack"  Value planning over a window of up to max_scan_per_pass transactions taken
 //             best-first by priority (reward * 1e6 / (cost + 1)). Per pass:
-//             1. Knapsack per contended account. For every writable account whose writers
+//             1. Forecast threshold. Every arrival (leader or not) is counted by cost in
+//                a log-scale priority bucket (4 per power of two); at each slot change
+//                the counts per slot elapsed become the forecast of a slot's arrivals
+//                (smoothed 1:1 with the previous forecast). The remaining budget is
+//                then matched against the supply best-first: what is queued plus the
+//                forecast for the rest of the slot (up to the end phase). The bucket
+//                where supply reaches the budget is the threshold: transactions below
+//                it wait, and in its own bucket only the budget the better supply
+//                leaves is spent. So a backlog of cheap work cannot take space that
+//                better arrivals later in the slot will want, and valuable work never
+//                waits. In the first leader slot pack sees (no forecast yet) the budget
+//                is paced linearly instead, as greedy does (block * elapsed / 350 ms).
+//             2. Knapsack per contended account. For every writable account whose writers
 //                in the window ask for more than its remaining per-account budget, the
-//                most valuable SET of writers that fits is chosen (knapsack.hpp); the
-//                others wait. Skipped when taking writers in density order is provably
-//                within 1 % of optimal (a fractional bound), which is the common case
-//                of many small writers. Trade-off: the knapsack maximises the account's
-//                value alone; when the block is also full, a set that spends more block
-//                budget per lamport can lose to filler of nearly equal density.
-//             2. Reservation. Walking the window in order with a plan of the slot's
-//                remaining budget, a transaction that fits but is blocked by an
-//                in-flight lock keeps its cost in the plan (and on its writable
+//                SET of writers that earns most above the threshold's price for the
+//                block space they use is chosen (knapsack.hpp); the others wait.
+//                Skipped when density order is provably within 1 % of optimal (a
+//                fractional bound), which is the common case of many small writers.
+//             3. Reservation. Walking the window in order with a plan of the slot's
+//                remaining budget, a transaction above the threshold that is blocked by
+//                an in-flight lock keeps its cost in the plan (and on its writable
 //                accounts), so lower-value transactions cannot spend the budget it will
-//                need when the lock frees: the overtaking every peer allows. At most 8
-//                are reserved behind any one locked account per pass, so a long queue on
-//                one account cannot hold the block hostage. Trade-off: budget held for a
-//                transaction whose lock stays busy is idle until it frees; the end phase
-//                below bounds that.
-//             3. Value-aware pacing. If the previous slot filled (>= 95 %), its lowest
-//                admitted priority is a price: transactions above it are sent at once,
-//                those below it wait for Agave's linear pacing line (block * elapsed /
-//                350 ms), so cheap work does not crowd out better arrivals later in the
-//                slot, and valuable work never waits. Off without progress reports.
-//             4. End phase. From 85 % of the slot no reservation and no pacing: the rest
-//                of the budget goes to the best transactions that fit, which keeps the
-//                block full without end-loading it.
+//                need when the lock frees: the overtaking every peer allows. On
+//                contended replays the best few hundred transactions of a slot write the
+//                same hot accounts and run one after another, so this is where most of
+//                the gain over greedy comes from. At most 64 are reserved behind one
+//                locked account per pass. Trade-off: budget held for a transaction whose
+//                lock stays busy is idle until it frees; the end phase bounds that.
+//             4. End phase. From 85 % of the slot no threshold and no reservation: the
+//                rest of the budget goes to the best transactions that fit, which keeps
+//                the block full without end-loading it.
+//             Transactions go to the worker with the least cost in flight (not to fill
+//             one batch first): conflicting chains are time-bound, and one worker
+//             executing a 64-transaction batch serially would hold their locks longer.
 //             Transactions whose accounts are already full (charged plus reserved) or
 //             that exceed the plan are passed over without touching a lock.
 //             Shortcomings: the plan sees only the window, so a deep backlog's tail is
-//             invisible; fee-payer balances (ExecutionResponse.fee_payer_balance) and the
-//             leader window (leader_range_end) are not used yet; votes compete by
+//             invisible; the forecast assumes arrivals spread evenly over a slot (a
+//             burst late in the slot is under-reserved early and over-reserved late);
+//             the leader window (leader_range_end) is not used; votes compete by
 //             priority like everything else.
+//             Every policy: a transaction whose payer's last known balance
+//             (ExecutionResponse::fee_payer_balance) cannot pay its fee plus the fees
+//             of the payer's transactions in flight is held back or dropped by the
+//             pass (payers.hpp).
 //  "greedy"   Agave's default central scheduler. Priority order; a transaction whose
 //             locks are held in flight is unschedulable this pass and pushed back (Agave
 //             would queue it on the one thread holding its locks, but the bindings

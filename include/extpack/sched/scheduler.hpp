@@ -21,15 +21,20 @@
 // response that arrives after the slot changed only releases locks and in-flight cost.
 #pragma once
 
+
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "extpack/sched/budget.hpp"
 #include "extpack/sched/config.hpp"
 #include "extpack/sched/container.hpp"
 #include "extpack/sched/pass.hpp"
+#include "extpack/sched/payers.hpp"
 #include "extpack/sched/types.hpp"
 
 namespace extpack::sched {
@@ -65,7 +70,17 @@ struct SchedCounters {
   std::uint64_t retried = 0;
   std::uint64_t resolved = 0;
   std::uint64_t slots = 0; ///< slot changes seen
+  std::uint64_t expired = 0; ///< queued transactions dropped because their blockhash aged out
   PassCounters pass;
+};
+
+/// Blockhashes are hashes: any 8 of their bytes are well spread.
+struct HashKeyHash {
+  std::size_t operator()(const txn::Hash& h) const {
+    std::size_t v = 0;
+    std::memcpy(&v, h.data(), sizeof v);
+    return v;
+  }
 };
 
 class Scheduler {
@@ -105,7 +120,9 @@ public:
   void disable_worker(std::uint32_t worker) { disabled_[worker] = true; }
 
   /// Outcomes of an in-flight (execution) transaction. included() returns its bytes.
-  TxRef included(EntryId id, std::uint64_t actual_cost);
+  /// `payer_balance`: ExecutionResponse::fee_payer_balance, the payer's balance after it.
+  TxRef included(EntryId id, std::uint64_t actual_cost,
+                 std::optional<std::uint64_t> payer_balance = std::nullopt);
   void retry(EntryId id, RetryHint hint);
   /// Drops any held entry (queued, resolving or in flight) with `reason`.
   void drop(EntryId id, DropReason reason, std::uint8_t detail = 0);
@@ -124,6 +141,7 @@ public:
   [[nodiscard]] const TxEntry& entry(EntryId id) const { return c_.entry(id); }
   [[nodiscard]] const Container& container() const { return c_; }
   [[nodiscard]] const SlotBudget& budget() const { return budget_; }
+  [[nodiscard]] const PayerBook& payers() const { return payers_; }
   [[nodiscard]] const SchedCounters& counters() const { return n_; }
   [[nodiscard]] const SchedConfig& config() const { return cfg_; }
   [[nodiscard]] const Policy& policy() const { return *policy_; }
@@ -135,11 +153,15 @@ private:
   friend class SchedulePass;
   /// Releases locks and budget of an in-flight entry (not the container slot).
   void release_in_flight(TxEntry& e);
+  /// At a slot change: drops queued transactions whose blockhash aged out, dates the
+  /// ones that arrived before any slot was known, forgets long-expired blockhashes.
+  void expire(std::uint64_t slot, bool first_slot);
 
   SchedConfig cfg_;
   std::unique_ptr<Policy> policy_;
   Container c_;
   SlotBudget budget_;
+  PayerBook payers_;
   std::vector<std::uint32_t> out_;         ///< batches in flight per worker
   std::vector<bool> disabled_;             ///< workers never planned for again
   std::vector<std::uint64_t> worker_cost_; ///< estimated cost in flight per worker
@@ -147,7 +169,13 @@ private:
   std::uint32_t rr_ = 0; ///< rotates which worker goes first on ties
   bool leader_ = false;
   std::vector<DroppedTx> drops_;
+  // SchedulePass scratch, reused by every pass (capacity kept, so a pass allocates nothing).
+  std::vector<std::uint32_t> pass_workers_;
+  std::vector<std::int32_t> pass_open_;
+  std::vector<EntryId> pass_skipped_;
   SchedCounters n_;
+  /// Slot in which pack first saw each recent blockhash (pruned once long expired).
+  std::unordered_map<txn::Hash, std::uint64_t, HashKeyHash> blockhash_seen_;
 };
 
 } // namespace extpack::sched

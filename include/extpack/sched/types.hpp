@@ -57,6 +57,12 @@ struct TxEntry {
   std::uint64_t min_alt_deactivation_slot = NO_SLOT;
   std::uint64_t scheduled_slot = NO_SLOT; ///< slot whose budget holds this entry's cost
   txn::Signature signature{};
+  std::uint64_t fee = 0; ///< everything the fee payer is charged, lamports
+  txn::Pubkey payer{};   ///< the fee payer
+  bool payer_tracked = false; ///< in flight and counted in the PayerBook
+  std::int64_t arrival_ns = 0; ///< NewTx::arrival_ns
+  /// Last slot it may still be processed in (from when pack first saw its blockhash).
+  std::uint64_t expires_after = NO_SLOT;
   std::uint64_t writable_mask = 0; ///< bit i set: accounts[i] is write-locked
   std::array<AccountId, txn::MAX_TX_ACCOUNT_LOCKS> accounts{};
   std::uint8_t num_accounts = 0;
@@ -90,6 +96,8 @@ enum class DropReason : std::uint8_t {
   QueuedAtShutdown,        ///< still queued when pack stopped
   InFlightAtShutdown,      ///< in an unanswered batch when pack stopped
   DrainedAtShutdown,       ///< read from tpu_to_pack during shutdown
+  Unaffordable,            ///< the payer's last known balance cannot pay its fee
+  Expired,                 ///< its blockhash is too old (blockhash_expiry_slots)
   Count
 };
 

@@ -22,6 +22,7 @@
 // Known gap shared with rts-alloc 0.2.0: the global free list has no ABA tag (allocator.cpp).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -308,10 +309,14 @@ private:
   /// Per slab: 1 + size class if this handle returned the slab to the global list with a
   /// full free stack of that class, else 0. See take_slab() for why.
   std::vector<std::uint8_t> returned_full_;
-  /// Per slab: nullptr, or one bit per 256-byte unit of the slab: "this handle freed the
-  /// slot starting here into another owner's remote-free stack, and no audit has seen it
-  /// allocated since".
-  std::vector<std::unique_ptr<std::uint64_t[]>> ledger_;
+  /// One bit per 256-byte unit of every slab, allocated with the handle (1 bit per 256
+  /// bytes of the file: 512 KiB for 1 GiB) so that freeing never allocates: "this handle
+  /// freed the slot starting here into another owner's remote-free stack, and no audit
+  /// has seen it allocated since". Slab s owns words [s * ledger_words_, (s+1) * ...).
+  std::vector<std::uint64_t> ledger_;
+  std::size_t ledger_words_ = 0; ///< words per slab
+  [[nodiscard]] std::uint64_t* ledger_of(std::uint32_t s) { return ledger_.data() + s * ledger_words_; }
+  void ledger_clear(std::uint32_t s) { std::fill_n(ledger_of(s), ledger_words_, 0); }
   /// Scratch for audit_slab(): one bit per slot of the audited slab, set when free.
   std::vector<std::uint64_t> audit_free_;
   AllocatorStats stats_{};
