@@ -86,6 +86,7 @@ for stage in $stages; do
         for f in "$out"/fuzz/bin/*fuzz*; do
           [ -x "$f" ] || continue
           name=$(basename "$f")
+          case $name in extpack-*) continue ;; esac # tools (extpack-fuzz-corpus), not targets
           corpus="$out/fuzz/corpus/$name"
           mkdir -p "$corpus"
           seeds=()
