@@ -365,7 +365,6 @@ private:
   }
 
   static constexpr std::uint32_t NO_WORKER = std::numeric_limits<std::uint32_t>::max();
-  static constexpr std::uint64_t NO_RANK = std::numeric_limits<std::uint64_t>::max();
 
   static constexpr std::size_t BUCKETS = 256;
   /// Weight of the previous forecast when a new slot's arrivals come in.
