@@ -5,8 +5,9 @@
 // descriptions of other schedulers (docs: the peer survey, sections 2 and 3), so extpack
 // can be measured against them on the same workload.
 //
-//  "extpack"  Value planning over a window of up to max_scan_per_pass transactions taken
-//             best-first by priority (reward * 1e6 / (cost + 1)). Per pass:
+//  "extpack"  Value planning over a window of up to 1,024 transactions (and at most
+//             max_scan_per_pass) taken best-first by priority (reward * 1e6 / (cost + 1));
+//             a wider window made each pass tens of ms in real time. Per pass:
 //             1. Forecast threshold. Every arrival (leader or not) is counted by cost in
 //                a log-scale priority bucket (4 per power of two); at each slot change
 //                the counts per slot elapsed become the forecast of a slot's arrivals
