@@ -5,10 +5,10 @@
 // (id 1) reads them in bursts of `batch` (one poll), validates each as pack's ingest does
 // (check_region, then check_reuse when `check` is on) and holds it; once it holds
 // `in_flight` messages it frees the oldest remotely; the owner drains its remote-free
-// stacks after each burst, so the receiver keeps being handed slots it freed before. Time per iteration covers the
-// owner's allocation and drain, the receiver's free and the checks; the difference between
-// check on and off is what the ledger costs per transaction. Counters: audits per message
-// and links + stack entries read per message.
+// stacks after each burst, so the receiver keeps being handed slots it freed before. Time per
+// iteration covers the owner's allocation and drain, the receiver's free and the checks; the
+// difference between check on and off is what the ledger costs per transaction. Counters: audits
+// per message and links + stack entries read per message.
 //
 // BM_ReuseAuditWorstCase: a slot freed and sent again while the owner's 256-byte slab holds
 // a full free stack (8192 entries) and a long remote-free chain — the cost of one refusal.
@@ -71,17 +71,21 @@ void BM_IngestCheck(benchmark::State& state, bool check) {
   }
   const auto n = static_cast<double>(state.iterations()) * static_cast<double>(batch);
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
-  state.counters["ns/tx"] = benchmark::Counter(
-      n, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns/tx"] =
+      benchmark::Counter(n, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["audits/tx"] = static_cast<double>(p.recv.stats().reuse_audits) / n;
   state.counters["reads/tx"] = static_cast<double>(p.recv.stats().reuse_audit_reads) / n;
   state.counters["refused"] = static_cast<double>(refused); // must stay 0: all legitimate
 }
-void BM_IngestNoCheck(benchmark::State& state) { BM_IngestCheck(state, false); }
-void BM_IngestWithCheck(benchmark::State& state) { BM_IngestCheck(state, true); }
+void BM_IngestNoCheck(benchmark::State& state) {
+  BM_IngestCheck(state, false);
+}
+void BM_IngestWithCheck(benchmark::State& state) {
+  BM_IngestCheck(state, true);
+}
 // {in_flight, messages per burst}: one message per poll (the worst case: every recycled slot
 // is audited alone) up to 4096-message bursts (a flood: one audit per slab per poll).
-#define REUSE_ARGS                                                                           \
+#define REUSE_ARGS                                                                                 \
   Args({64, 1})->Args({4096, 1})->Args({4096, 64})->Args({4096, 512})->Args({32768, 4096})
 BENCHMARK(BM_IngestNoCheck)->REUSE_ARGS;
 BENCHMARK(BM_IngestWithCheck)->REUSE_ARGS;

@@ -13,8 +13,7 @@ Scheduler::Scheduler(const SchedConfig& cfg, std::unique_ptr<Policy> policy,
       // Several payers per transaction pack can hold in flight, and never more than the
       // container holds (capped: 2^17 ways, 12 MB).
       payers_(std::clamp<std::size_t>(cfg.capacity, 4096, std::size_t{1} << 17)),
-      out_(num_workers, 0),
-      disabled_(num_workers, false), worker_cost_(num_workers, 0) {
+      out_(num_workers, 0), disabled_(num_workers, false), worker_cost_(num_workers, 0) {
   cfg_.max_batch = std::clamp<std::size_t>(cfg_.max_batch, 1, abi::MAX_TRANSACTIONS_PER_MESSAGE);
   if (cfg_.max_batches_per_worker == 0) cfg_.max_batches_per_worker = 1;
   pass_workers_.reserve(num_workers);
@@ -245,7 +244,8 @@ void Scheduler::expire(std::uint64_t slot, bool first_slot) {
   std::vector<EntryId> old; // rare: only what aged out since the last slot change
   c_.for_each([&](EntryId id) {
     TxEntry& e = c_.entry(id);
-    if (first_slot && e.expires_after == NO_SLOT) e.expires_after = slot + cfg_.blockhash_expiry_slots;
+    if (first_slot && e.expires_after == NO_SLOT)
+      e.expires_after = slot + cfg_.blockhash_expiry_slots;
     const bool queued = e.state == EntryState::Ready || e.state == EntryState::Unresolved;
     if (queued && e.expires_after < slot) old.push_back(id);
   });
@@ -254,9 +254,8 @@ void Scheduler::expire(std::uint64_t slot, bool first_slot) {
   n_.expired += old.size();
   // Keep a blockhash twice its lifetime, so a late copy of an old transaction is still
   // dated by when pack first saw its blockhash rather than by its own arrival.
-  std::erase_if(blockhash_seen_, [&](const auto& kv) {
-    return kv.second + 2 * cfg_.blockhash_expiry_slots < slot;
-  });
+  std::erase_if(blockhash_seen_,
+                [&](const auto& kv) { return kv.second + 2 * cfg_.blockhash_expiry_slots < slot; });
 }
 
 void Scheduler::drop_queued(DropReason reason) {

@@ -246,7 +246,8 @@ TEST(WindowBound, RandomWindowsNeverBelowOptimumNorAboveTheSlotSum) {
     const std::size_t n = 4 + round % 4; // (slots + 1)^n assignments: at most 4^7
     std::vector<WindowItem> w;
     for (std::size_t i = 0; i < n; ++i) {
-      WindowItem it = witem(rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
+      WindowItem it =
+          witem(rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
       it.vote = (rng() & 7) == 0;
       if (rng() & 1) it.accounts.push_back(static_cast<std::uint32_t>(rng() % 3));
       w.push_back(std::move(it));

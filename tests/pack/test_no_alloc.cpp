@@ -92,7 +92,8 @@ private:
 
   void send(std::uint64_t n) {
     auto& alloc = v_.agave.tpu_allocator;
-    auto* mem = static_cast<std::uint8_t*>(alloc.allocate(static_cast<std::uint32_t>(tmpl_.size())));
+    auto* mem =
+        static_cast<std::uint8_t*>(alloc.allocate(static_cast<std::uint32_t>(tmpl_.size())));
     ASSERT_NE(mem, nullptr);
     std::memcpy(mem, tmpl_.data(), tmpl_.size());
     patch(mem, static_cast<std::uint32_t>(n + (1u << 20))); // never key(3), the readonly key
@@ -113,8 +114,9 @@ private:
         const abi::PackToWorkerMessage req = *p;
         const std::uint32_t n = req.batch.num_transactions;
         // Always room for a full batch: one size class per worker, whatever the batch size.
-        auto* rs = static_cast<abi::ExecutionResponse*>(wk.allocator.allocate(
-            static_cast<std::uint32_t>(abi::MAX_TRANSACTIONS_PER_MESSAGE * sizeof(abi::ExecutionResponse))));
+        auto* rs =
+            static_cast<abi::ExecutionResponse*>(wk.allocator.allocate(static_cast<std::uint32_t>(
+                abi::MAX_TRANSACTIONS_PER_MESSAGE * sizeof(abi::ExecutionResponse))));
         ASSERT_NE(rs, nullptr);
         for (std::uint32_t i = 0; i < n; ++i) {
           rs[i] = abi::ExecutionResponse{};
@@ -230,10 +232,10 @@ TEST(OwnedSlots, MembershipIsExactPerSlotStart) {
   EXPECT_EQ(s.size(), 3u);
   EXPECT_TRUE(s.contains(4096 + 256));
   EXPECT_FALSE(s.contains(4096 + 512));
-  EXPECT_FALSE(s.contains(4096 + 128));                 // not a slot start
+  EXPECT_FALSE(s.contains(4096 + 128)); // not a slot start
   EXPECT_FALSE(s.insert(4096 + 128));
-  EXPECT_FALSE(s.insert(0));                            // before the area
-  EXPECT_FALSE(s.insert(4096 + 8 * 1024 * 1024));       // past the end
+  EXPECT_FALSE(s.insert(0));                      // before the area
+  EXPECT_FALSE(s.insert(4096 + 8 * 1024 * 1024)); // past the end
   EXPECT_FALSE(s.contains(4096 + 8 * 1024 * 1024));
   EXPECT_TRUE(s.erase(4096 + 256));
   EXPECT_FALSE(s.erase(4096 + 256));

@@ -10,8 +10,8 @@
 // rehashing from the stored hash bits, no key is re-read) only when a table outgrows it.
 //
 // Hashes are keyed with a per-process random seed (hash_seed(), odd and never 0), so a peer
-// that chooses keys or signatures cannot aim them at one probe sequence without knowing it. The mixer
-// (a 64x64->128 multiply folded to 64 bits per pair of words, as in wyhash) is fast, not
+// that chooses keys or signatures cannot aim them at one probe sequence without knowing it. The
+// mixer (a 64x64->128 multiply folded to 64 bits per pair of words, as in wyhash) is fast, not
 // cryptographic.
 #pragma once
 
@@ -33,9 +33,8 @@ __extension__ using HashU128 = unsigned __int128; // GCC/Clang; one MUL on x86-6
 }
 
 /// Seeded hash of four 8-byte words read from `p` at byte offsets o0..o3.
-[[nodiscard]] inline std::uint64_t hash_words(const std::uint8_t* p, std::size_t o0,
-                                              std::size_t o1, std::size_t o2, std::size_t o3,
-                                              std::uint64_t seed) {
+[[nodiscard]] inline std::uint64_t hash_words(const std::uint8_t* p, std::size_t o0, std::size_t o1,
+                                              std::size_t o2, std::size_t o3, std::uint64_t seed) {
   std::uint64_t w[4];
   std::memcpy(&w[0], p + o0, 8);
   std::memcpy(&w[1], p + o1, 8);
@@ -44,10 +43,9 @@ __extension__ using HashU128 = unsigned __int128; // GCC/Clang; one MUL on x86-6
   // Every word is masked with its own secret derived from the seed (odd multipliers keep
   // them distinct and unknown): a public mask would let a chosen word zero its product
   // and make its partner word irrelevant.
-  const std::uint64_t h = hash_mum(w[0] ^ (seed * 0xA076'1D64'78BD'642FULL),
-                                   w[1] ^ (seed * 0xE703'7ED1'A0B4'28DBULL)) ^
-                          hash_mum(w[2] ^ (seed * 0x8EBC'6AF0'9C88'C6E3ULL),
-                                   w[3] ^ (seed * 0x5899'65CC'75A0'A3A5ULL));
+  const std::uint64_t h =
+      hash_mum(w[0] ^ (seed * 0xA076'1D64'78BD'642FULL), w[1] ^ (seed * 0xE703'7ED1'A0B4'28DBULL)) ^
+      hash_mum(w[2] ^ (seed * 0x8EBC'6AF0'9C88'C6E3ULL), w[3] ^ (seed * 0x5899'65CC'75A0'A3A5ULL));
   return hash_mum(h ^ seed, 0x1D8E'4E27'C47D'124FULL);
 }
 

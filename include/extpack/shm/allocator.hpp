@@ -166,14 +166,14 @@ struct SlotStatus {
 
 /// What one handle has seen, for operators (process-local, never shared).
 struct AllocatorStats {
-  std::uint64_t slabs_taken = 0;      ///< slabs popped from the global list
-  std::uint64_t slabs_returned = 0;   ///< empty slabs pushed back on the global list
-  std::uint64_t stack_resets = 0;     ///< takes that rewrote the whole free stack
-  std::uint64_t remote_frees = 0;     ///< frees pushed on another owner's remote stack
-  std::uint64_t remote_cleaned = 0;   ///< slots drained by clean_remote_free_lists()
-  std::uint64_t rejected_frees = 0;   ///< frees of pointers outside any valid slot, or
-                                      ///< into a slab whose free stack is already full
-  std::uint64_t corrupt_metadata = 0; ///< out-of-range indices read from the file
+  std::uint64_t slabs_taken = 0;       ///< slabs popped from the global list
+  std::uint64_t slabs_returned = 0;    ///< empty slabs pushed back on the global list
+  std::uint64_t stack_resets = 0;      ///< takes that rewrote the whole free stack
+  std::uint64_t remote_frees = 0;      ///< frees pushed on another owner's remote stack
+  std::uint64_t remote_cleaned = 0;    ///< slots drained by clean_remote_free_lists()
+  std::uint64_t rejected_frees = 0;    ///< frees of pointers outside any valid slot, or
+                                       ///< into a slab whose free stack is already full
+  std::uint64_t corrupt_metadata = 0;  ///< out-of-range indices read from the file
   std::uint64_t reuse_audits = 0;      ///< slab audits run by check_reuse()
   std::uint64_t reuse_audit_reads = 0; ///< chain links and free-stack entries they read
   std::uint64_t reuse_cleared = 0;     ///< ledger entries an audit found allocated again
@@ -315,7 +315,9 @@ private:
   /// has seen it allocated since". Slab s owns words [s * ledger_words_, (s+1) * ...).
   std::vector<std::uint64_t> ledger_;
   std::size_t ledger_words_ = 0; ///< words per slab
-  [[nodiscard]] std::uint64_t* ledger_of(std::uint32_t s) { return ledger_.data() + s * ledger_words_; }
+  [[nodiscard]] std::uint64_t* ledger_of(std::uint32_t s) {
+    return ledger_.data() + s * ledger_words_;
+  }
   void ledger_clear(std::uint32_t s) { std::fill_n(ledger_of(s), ledger_words_, 0); }
   /// Scratch for audit_slab(): one bit per slot of the audited slab, set when free.
   std::vector<std::uint64_t> audit_free_;
