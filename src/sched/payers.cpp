@@ -80,9 +80,4 @@ void PayerBook::release(const txn::Pubkey& payer, std::uint64_t fee, const std::
   w->age = ++tick_;
 }
 
-std::size_t PayerBook::tracked() const {
-  return static_cast<std::size_t>(
-      std::count_if(ways_.begin(), ways_.end(), [](const Way& w) { return w.used; }));
-}
-
 } // namespace extpack::sched

@@ -11,7 +11,7 @@ Scheduler::Scheduler(const SchedConfig& cfg, std::unique_ptr<Policy> policy,
     : cfg_(cfg), policy_(std::move(policy)), c_(cfg.capacity),
       budget_(cfg.limits, cfg.max_inflight_cost),
       // Several payers per transaction pack can hold in flight, and never more than the
-      // container holds (capped: 2^17 ways, 12 MB).
+      // container holds (capped: 2^17 ways of 64 bytes, 8 MiB).
       payers_(std::clamp<std::size_t>(cfg.capacity, 4096, std::size_t{1} << 17)),
       out_(num_workers, 0), disabled_(num_workers, false), worker_cost_(num_workers, 0) {
   cfg_.max_batch = std::clamp<std::size_t>(cfg_.max_batch, 1, abi::MAX_TRANSACTIONS_PER_MESSAGE);
@@ -147,12 +147,16 @@ void Scheduler::batch_done(std::uint32_t worker) {
   if (worker < out_.size() && out_[worker] > 0) --out_[worker];
 }
 
-void Scheduler::release_in_flight(TxEntry& e) {
-  assert(e.state == EntryState::InFlight);
+void Scheduler::unlock_in_flight(TxEntry& e, const std::uint64_t* payer_balance) {
   c_.accounts().unlock(e);
-  if (e.payer_tracked) payers_.release(e.payer, e.fee, nullptr);
+  if (e.payer_tracked) payers_.release(e.payer, e.fee, payer_balance);
   e.payer_tracked = false;
   worker_cost_[e.worker] -= std::min(worker_cost_[e.worker], e.cost);
+}
+
+void Scheduler::release_in_flight(TxEntry& e) {
+  assert(e.state == EntryState::InFlight);
+  unlock_in_flight(e, nullptr);
   if (e.scheduled_slot == budget_.slot()) {
     budget_.settle(e.cost, e.vote, false, 0);
     c_.accounts().sub_write_cost(e, e.cost);
@@ -170,10 +174,7 @@ TxRef Scheduler::included(EntryId id, std::uint64_t actual_cost,
     ++n_.actual_above_estimate;
     actual_cost = e.cost;
   }
-  c_.accounts().unlock(e);
-  if (e.payer_tracked) payers_.release(e.payer, e.fee, payer_balance ? &*payer_balance : nullptr);
-  e.payer_tracked = false;
-  worker_cost_[e.worker] -= std::min(worker_cost_[e.worker], e.cost);
+  unlock_in_flight(e, payer_balance ? &*payer_balance : nullptr);
   if (e.scheduled_slot == budget_.slot()) {
     budget_.settle(e.cost, e.vote, true, actual_cost);
     c_.accounts().sub_write_cost(e, e.cost);

@@ -49,7 +49,7 @@ public:
   /// A tracked in-flight transaction came back; `balance` if it was included.
   void release(const txn::Pubkey& payer, std::uint64_t fee, const std::uint64_t* balance);
 
-  [[nodiscard]] std::size_t tracked() const;   ///< payers in the table
+  /// Payers that could not be tracked (all four ways of their set busy in flight).
   [[nodiscard]] std::uint64_t untracked() const { return untracked_; }
 
 private:

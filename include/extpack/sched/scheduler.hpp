@@ -151,6 +151,9 @@ public:
 
 private:
   friend class SchedulePass;
+  /// What every end of an in-flight entry releases: its locks, its payer's in-flight fee
+  /// (with the balance the response reported, if any) and its worker's cost in flight.
+  void unlock_in_flight(TxEntry& e, const std::uint64_t* payer_balance);
   /// Releases locks and budget of an in-flight entry (not the container slot).
   void release_in_flight(TxEntry& e);
   /// At a slot change: drops queued transactions whose blockhash aged out, dates the
