@@ -76,14 +76,21 @@ Admission Scheduler::insert(NewTx tx) {
 
 void Scheduler::on_progress(std::uint64_t slot, bool leader, std::uint64_t remaining_cost_units,
                             std::uint8_t progress_pct) {
-  progress_pct_ = progress_pct <= 100 ? progress_pct : UNKNOWN_PROGRESS;
+  const std::uint8_t pct = progress_pct <= 100 ? progress_pct : UNKNOWN_PROGRESS;
   if (slot != budget_.slot()) {
     const bool first = budget_.slot() == NO_SLOT;
+    // A validator that left a whole leader slot at 0 % does not fill in the field: from
+    // then on the progress is unknown (whole budget released) until a report moves it.
+    if (!first && leader_ && max_pct_in_slot_ == 0) progress_silent_ = true;
+    max_pct_in_slot_ = 0;
     expire(slot, first);
     budget_.begin_slot(slot);
     c_.accounts().reset_slot();
     ++n_.slots;
   }
+  if (pct != UNKNOWN_PROGRESS && pct > max_pct_in_slot_) max_pct_in_slot_ = pct;
+  if (pct != UNKNOWN_PROGRESS && pct > 0) progress_silent_ = false;
+  progress_pct_ = progress_silent_ && pct == 0 ? UNKNOWN_PROGRESS : pct;
   leader_ = leader;
   if (leader) budget_.on_progress(remaining_cost_units);
 }

@@ -548,5 +548,45 @@ TEST(Affordability, FeesInFlightCountAgainstTheBalanceAndMakeOthersWait) {
   EXPECT_TRUE(s->drops().empty());
 }
 
+TEST(Scheduler, ProgressStuckAtZeroForAWholeLeaderSlotReadsAsUnknown) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 2);
+  // A validator that reports progress: 0 % at the start of a slot is real.
+  s->on_progress(10, true, 48'000'000, 0);
+  EXPECT_EQ(s->slot_progress(), 0);
+  s->on_progress(10, true, 48'000'000, 40);
+  s->on_progress(11, true, 48'000'000, 0);
+  EXPECT_EQ(s->slot_progress(), 0);
+  // One that never fills the field in: a whole leader slot at 0 %.
+  s->on_progress(11, true, 48'000'000, 0);
+  s->on_progress(12, true, 48'000'000, 0);
+  EXPECT_EQ(s->slot_progress(), UNKNOWN_PROGRESS);
+  s->on_progress(13, true, 48'000'000, 0);
+  EXPECT_EQ(s->slot_progress(), UNKNOWN_PROGRESS);
+  // A report that moves ends it.
+  s->on_progress(13, true, 48'000'000, 25);
+  EXPECT_EQ(s->slot_progress(), 25);
+  s->on_progress(14, true, 48'000'000, 0);
+  EXPECT_EQ(s->slot_progress(), 0);
+}
+
+TEST(Scheduler, PacingPolicyStillSchedulesWhenTheValidatorNeverReportsProgress) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 2, "greedy");
+  std::vector<PlannedBatch> out;
+  FakeTx a(1, {1}, {}, 10), b(2, {2}, {}, 10);
+  ASSERT_TRUE(s->insert(a.tx).accepted);
+  ASSERT_TRUE(s->insert(b.tx).accepted);
+  for (std::uint64_t slot = 1; slot <= 3; ++slot) {
+    s->on_progress(slot, true, 48'000'000, 0);
+    s->schedule(out);
+    if (slot == 1) {
+      EXPECT_TRUE(out.empty());
+    }
+  }
+  // Slot 1 paces to nothing at 0 %; from slot 2 the stuck field reads as unknown.
+  EXPECT_FALSE(out.empty());
+}
+
 } // namespace
 } // namespace extpack::sched

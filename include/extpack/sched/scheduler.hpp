@@ -92,7 +92,9 @@ public:
   /// Slot news. A new slot resets per-slot budgets; `leader` enables schedule().
   /// `progress_pct` is ProgressMessage::current_slot_progress (percent of the slot's time
   /// elapsed); UNKNOWN_PROGRESS (the default) means the caller does not know it, and pacing
-  /// policies then release the whole budget at once.
+  /// policies then release the whole budget at once. A validator whose reports stayed at
+  /// 0 % for a whole leader slot is taken not to fill in the field, and its 0 % reads as
+  /// UNKNOWN_PROGRESS until a report says more (otherwise pacing would release nothing).
   void on_progress(std::uint64_t slot, bool leader, std::uint64_t remaining_cost_units,
                    std::uint8_t progress_pct = UNKNOWN_PROGRESS);
   /// The latest slot progress, percent, or UNKNOWN_PROGRESS.
@@ -169,6 +171,8 @@ private:
   std::vector<bool> disabled_;             ///< workers never planned for again
   std::vector<std::uint64_t> worker_cost_; ///< estimated cost in flight per worker
   std::uint8_t progress_pct_ = UNKNOWN_PROGRESS;
+  std::uint8_t max_pct_in_slot_ = 0; ///< highest progress reported in the current slot
+  bool progress_silent_ = false;     ///< reports stayed at 0 % through a leader slot
   std::uint32_t rr_ = 0; ///< rotates which worker goes first on ties
   bool leader_ = false;
   std::vector<DroppedTx> drops_;
