@@ -81,9 +81,13 @@ PolicyRow summarize(const std::string& policy, const LabRun& run, double wall_ms
   row.ratio = row.bound == 0 ? 1.0 : static_cast<double>(row.fees) / static_cast<double>(row.bound);
   row.fill = limit == 0 ? 0.0 : static_cast<double>(cu) / static_cast<double>(limit);
   row.included = run.report.totals.included;
+  for (const sim::SlotRecord& rec : run.report.slots)
+    row.votes_included += rec.votes_included;
+  row.votes_fed = run.report.totals.fed_votes;
   row.failed = group_failures(run.report.totals.not_included);
   row.p50_ms = percentile_ms(run.latencies_ns, 50);
   row.p99_ms = percentile_ms(run.latencies_ns, 99);
+  row.vote_p99_ms = percentile_ms(run.vote_delays_ns, 99);
   row.received = run.pack_stats.value("received", std::uint64_t{0});
   row.dropped = run.pack_stats.value("dropped_total", std::uint64_t{0});
   const std::uint64_t pack_included = run.pack_stats.value("included", std::uint64_t{0});
@@ -116,17 +120,21 @@ Result<std::vector<PolicyRow>> compare(const LabConfig& base,
 
 std::string format_table(const std::vector<PolicyRow>& rows) {
   std::string s =
-      fmt::format("{:<12} {:>12} {:>12} {:>6} {:>6} {:>8} {:>8} {:>7} {:>7} {:>7} "
-                  "{:>8} {:>8} {:>5}\n",
-                  "policy", "fees SOL", "bound SOL", "ratio", "fill%", "included", "f:limit",
-                  "f:inuse", "f:nobank", "f:other", "p50 ms", "p99 ms", "ok");
+      fmt::format("{:<12} {:>12} {:>12} {:>6} {:>6} {:>8} {:>6} {:>8} {:>7} {:>7} {:>7} "
+                  "{:>8} {:>8} {:>8} {:>5}\n",
+                  "policy", "fees SOL", "bound SOL", "ratio", "fill%", "included", "votes%", "f:limit",
+                  "f:inuse", "f:nobank", "f:other", "p50 ms", "p99 ms", "vp99 ms", "ok");
   for (const PolicyRow& r : rows) {
-    s += fmt::format("{:<12} {:>12.6f} {:>12.6f} {:>6.3f} {:>6.1f} {:>8} {:>8} {:>7} {:>7} "
-                     "{:>7} {:>8.1f} {:>8.1f} {:>5}\n",
+    const double votes_pct =
+        r.votes_fed == 0 ? 100.0
+                         : 100.0 * static_cast<double>(r.votes_included) /
+                               static_cast<double>(r.votes_fed);
+    s += fmt::format("{:<12} {:>12.6f} {:>12.6f} {:>6.3f} {:>6.1f} {:>8} {:>6.1f} {:>8} {:>7} "
+                     "{:>7} {:>7} {:>8.1f} {:>8.1f} {:>8.1f} {:>5}\n",
                      r.policy, static_cast<double>(r.fees) / LAMPORTS_PER_SOL,
                      static_cast<double>(r.bound) / LAMPORTS_PER_SOL, r.ratio, 100.0 * r.fill,
-                     r.included, r.failed.limits, r.failed.in_use, r.failed.no_bank, r.failed.other,
-                     r.p50_ms, r.p99_ms, r.accounted ? "yes" : "NO");
+                     r.included, votes_pct, r.failed.limits, r.failed.in_use, r.failed.no_bank, r.failed.other,
+                     r.p50_ms, r.p99_ms, r.vote_p99_ms, r.accounted ? "yes" : "NO");
   }
   return s;
 }
@@ -141,12 +149,13 @@ nlohmann::json rows_json(const std::vector<PolicyRow>& rows) {
                  {"ratio", r.ratio},
                  {"block_fill", r.fill},
                  {"included", r.included},
+                 {"votes", {{"included", r.votes_included}, {"fed", r.votes_fed}}},
                  {"failed",
                   {{"limits", r.failed.limits},
                    {"account_in_use", r.failed.in_use},
                    {"bank_not_available", r.failed.no_bank},
                    {"other", r.failed.other}}},
-                 {"latency_ms", {{"p50", r.p50_ms}, {"p99", r.p99_ms}}},
+                 {"latency_ms", {{"p50", r.p50_ms}, {"p99", r.p99_ms}, {"vote_p99", r.vote_p99_ms}}},
                  {"pack", {{"received", r.received}, {"dropped", r.dropped}}},
                  {"outstanding_allocations", r.outstanding},
                  {"accounted", r.accounted},

@@ -304,6 +304,7 @@ LabRun Engine::run() {
     out.window_bound = ledger_.window_bound(ends, cfg_.sim.bank.limits);
   }
   out.latencies_ns = ledger_.latencies();
+  out.vote_delays_ns = ledger_.vote_delays(t0_, slot_ns_, cfg_.sim.first_slot);
   out.distinct_offered = ledger_.size();
   out.pack_stats = pack_.stats_json();
   out.report.totals = sim::snapshot(counters_);

@@ -84,4 +84,16 @@ std::vector<std::int64_t> TxLedger::latencies() const {
   return v;
 }
 
+std::vector<std::int64_t> TxLedger::vote_delays(std::int64_t t0_ns, std::int64_t slot_ns,
+                                                std::uint64_t first_slot) const {
+  std::vector<std::int64_t> v;
+  for (const LedgerEntry& e : entries_) {
+    if (!e.vote || e.included_slot == NOT_INCLUDED || e.included_slot < first_slot) continue;
+    const std::int64_t start =
+        t0_ns + static_cast<std::int64_t>(e.included_slot - first_slot) * slot_ns;
+    v.push_back(e.included_ns - std::max(e.arrival_ns, start));
+  }
+  return v;
+}
+
 } // namespace extpack::lab

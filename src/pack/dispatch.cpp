@@ -50,8 +50,8 @@ bool PackRuntime::send_batch(const sched::PlannedBatch& b, bool resolve) {
     disable_worker(b.worker, "pack_to_worker");
     return abort("queue corrupt");
   }
-  const auto bytes = static_cast<std::uint32_t>(b.count * sizeof(abi::SharableTransactionRegion));
-  void* mem = alloc_.allocate(bytes);
+  // Room for the largest batch (one size class, whose slab pack keeps: see the constructor).
+  void* mem = alloc_.allocate(batch_array_bytes());
   if (mem == nullptr) {
     ++stats_.batch_alloc_failures;
     return abort("no allocator memory for the batch array");

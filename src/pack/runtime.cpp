@@ -22,6 +22,13 @@ PackRuntime::PackRuntime(session::PackSession& session, const RuntimeConfig& cfg
       watch_(cfg.validator_silence, cfg.validator_pid) {
   const shm::AllocatorLayout& l = alloc_.layout();
   owned_ = OwnedSlots(l.slabs_offset, std::uint64_t{l.num_slabs} * l.slab_size);
+  // Batch arrays from the first one on, whatever a flooding TPU producer has taken: every
+  // array takes a slot of the size class of the largest batch (send_batch), and pack
+  // holds one slab of it from now on.
+  if (!alloc_.reserve(batch_array_bytes())) {
+    spdlog::warn("allocator: no free slab for pack's batch arrays yet ({} bytes each)",
+                 batch_array_bytes());
+  }
   in_flight_.reserve(static_cast<std::size_t>(session.num_workers()) *
                      cfg.sched.max_batches_per_worker * 2);
 }

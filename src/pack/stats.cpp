@@ -120,6 +120,7 @@ nlohmann::json stats_to_json(const PackStats& s, const sched::SchedCounters& c,
   j["included_cost_units"] = c.included_cost;
   j["retried"] = c.retried;
   j["expired"] = c.expired;
+  j["blockhashes_untracked"] = c.blockhashes_untracked;
   j["retried_by_reason"] = retried;
   j["not_processed_batches"] = s.not_processed_batches;
   j["aborted_batches"] = c.aborted_batches;

@@ -18,6 +18,18 @@ inline constexpr std::uint64_t MIN_TRANSACTION_COST = txn::SIGNATURE_COST + txn:
 inline constexpr std::uint64_t SLOT_MS = 400;
 inline constexpr std::uint64_t PACER_FILL_MS = SLOT_MS - 50;
 
+/// Rank bit that puts every simple vote ahead of every other transaction. Agave executes
+/// votes on its own vote worker, apart from and unpaced by the non-vote scheduler, and
+/// fd_pack schedules votes first; the cluster wants votes early in the block. Policies
+/// that model this rank with vote_first_rank() and let votes past their pacing.
+inline constexpr std::uint64_t VOTE_RANK_BIT = 1ULL << 63;
+
+/// `priority` below VOTE_RANK_BIT, with the bit set for a simple vote.
+[[nodiscard]] inline std::uint64_t vote_first_rank(const NewTx& tx) {
+  const std::uint64_t p = tx.priority < VOTE_RANK_BIT ? tx.priority : VOTE_RANK_BIT - 1;
+  return tx.vote ? (VOTE_RANK_BIT | p) : p;
+}
+
 /// Cost units Agave's CostPacer has released by now: the block limit scaled linearly by
 /// elapsed time over the fill time, whole budget once the fill time has passed. Without
 /// a progress report the whole budget is released.

@@ -90,9 +90,11 @@ class ExtpackPolicy final : public Policy {
 public:
   const char* name() const override { return "extpack"; }
   std::uint64_t rank(const NewTx& tx) const override {
-    // Every arrival feeds the forecast of what the rest of a slot will bring.
-    arrived_[bucket(tx.priority)] += static_cast<double>(tx.cost);
-    return tx.priority;
+    // Every arrival feeds the forecast of what the rest of a slot will bring. Votes go
+    // first (vote_first_rank), so they count in the top bucket.
+    const std::uint64_t r = detail::vote_first_rank(tx);
+    arrived_[bucket(r)] += static_cast<double>(tx.cost);
+    return r;
   }
 
   void schedule(SchedulePass& pass) override {
@@ -284,11 +286,13 @@ private:
     reserved_.clear();
     const std::uint64_t limit = pass.limits().max_writable_account_units;
     for (std::uint32_t i = 0; i < window_.size(); ++i) {
-      if (plan < detail::MIN_TRANSACTION_COST) break;
       if (excluded_[i]) continue;
       const EntryId id = window_[i];
       const TxEntry& e = pass.entry(id);
-      if (e.cost > plan) {
+      // Votes, first in the window, go as soon as they can: neither the pacing nor the
+      // threshold holds them (the block and vote limits still do, in admit()).
+      if (!e.vote && plan < detail::MIN_TRANSACTION_COST) break;
+      if (!e.vote && e.cost > plan) {
         ++n_over_plan_;
         continue;
       }
@@ -299,8 +303,8 @@ private:
       // Below the threshold a transaction waits for the end phase; in the threshold's own
       // bucket only the share of the budget that the better supply leaves is spent.
       const std::size_t bk = bucket(e.rank);
-      const bool marginal = !end_phase && bk == threshold_;
-      if ((!end_phase && bk < threshold_) ||
+      const bool marginal = !end_phase && !e.vote && bk == threshold_;
+      if ((!end_phase && !e.vote && bk < threshold_) ||
           (marginal && static_cast<double>(e.cost) > marginal_left_)) {
         ++n_paced_;
         continue;

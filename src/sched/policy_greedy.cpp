@@ -20,7 +20,7 @@ constexpr std::uint64_t INFLIGHT_DIVISOR = 4;
 class GreedyPolicy final : public Policy {
 public:
   const char* name() const override { return "greedy"; }
-  std::uint64_t rank(const NewTx& tx) const override { return tx.priority; }
+  std::uint64_t rank(const NewTx& tx) const override { return detail::vote_first_rank(tx); }
 
   void schedule(SchedulePass& pass) override {
     const std::uint64_t allowance = detail::paced_allowance(pass);
@@ -29,15 +29,17 @@ public:
     for (;;) {
       const std::uint64_t used = pass.slot_used();
       const std::uint64_t paced = allowance > used ? allowance - used : 0;
-      if (paced < detail::MIN_TRANSACTION_COST) {
-        ++n_paced_stop_;
-        return;
-      }
       EntryId id = pass.next();
       if (id == NO_ENTRY) return;
       // Like Agave's loop, the paced budget is checked before a transaction, not against
       // its cost: the last one of a pass may overshoot the pacing line (never the block).
+      // Votes (ranked first) are Agave's vote worker's and are not paced.
       const TxEntry& e = pass.entry(id);
+      if (!e.vote && paced < detail::MIN_TRANSACTION_COST) {
+        ++n_paced_stop_;
+        pass.skip(id);
+        return;
+      }
       const std::uint32_t w = pick_worker(pass, e.cost, per_worker);
       if (w == NO_WORKER) {
         // Every worker is at its in-flight target: the pass is over.

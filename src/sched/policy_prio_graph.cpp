@@ -29,7 +29,7 @@ constexpr std::uint8_t BLOCK_WRITE = 2;
 class PrioGraphPolicy final : public Policy {
 public:
   const char* name() const override { return "prio-graph"; }
-  std::uint64_t rank(const NewTx& tx) const override { return tx.priority; }
+  std::uint64_t rank(const NewTx& tx) const override { return detail::vote_first_rank(tx); }
 
   void schedule(SchedulePass& pass) override {
     blocking_.clear();

@@ -15,6 +15,7 @@ Scheduler::Scheduler(const SchedConfig& cfg, std::unique_ptr<Policy> policy,
       payers_(std::clamp<std::size_t>(cfg.capacity, 4096, std::size_t{1} << 17)),
       out_(num_workers, 0), disabled_(num_workers, false), worker_cost_(num_workers, 0) {
   cfg_.max_batch = std::clamp<std::size_t>(cfg_.max_batch, 1, abi::MAX_TRANSACTIONS_PER_MESSAGE);
+  blockhash_seen_.reserve(MAX_TRACKED_BLOCKHASHES);
   if (cfg_.max_batches_per_worker == 0) cfg_.max_batches_per_worker = 1;
   pass_workers_.reserve(num_workers);
   pass_open_.reserve(num_workers);
@@ -58,8 +59,17 @@ Admission Scheduler::insert(NewTx tx) {
   }
   TxEntry& e = c_.entry(r.id);
   if (const std::uint64_t now = budget_.slot(); now != NO_SLOT) {
-    // The blockhash is at least as old as the first slot pack saw it in.
-    const std::uint64_t seen = blockhash_seen_.try_emplace(tx.blockhash, now).first->second;
+    // The blockhash is at least as old as the first slot pack saw it in. The table is
+    // bounded (blockhashes come from senders: made-up ones must not grow it); once full, a
+    // new blockhash is dated by this arrival, as if first seen now.
+    std::uint64_t seen = now;
+    if (auto it = blockhash_seen_.find(tx.blockhash); it != blockhash_seen_.end()) {
+      seen = it->second;
+    } else if (blockhash_seen_.size() < MAX_TRACKED_BLOCKHASHES) {
+      blockhash_seen_.emplace(tx.blockhash, now);
+    } else {
+      ++n_.blockhashes_untracked;
+    }
     e.expires_after = seen + cfg_.blockhash_expiry_slots;
   } else {
     e.expires_after = NO_SLOT; // dated at the first slot change (expire())

@@ -121,6 +121,9 @@ Result<PackSession> PackSession::join(const SessionFds& fds, std::uint32_t alloc
     if (!a)
       return make_error("allocator handle {} (id {}): {}", k, pack_allocator_id(w, k),
                         a.error().message);
+    // Pack's batch arrays come and go in bursts; a flooding producer must not be able
+    // to take its last slab between two of them.
+    a->set_keep_last_slab(true);
     s.allocators.push_back(std::move(*a));
   }
   auto tpu = shm::Consumer<abi::TpuToPackMessage>::join(fds.tpu_to_pack.get());
@@ -166,6 +169,7 @@ Result<AgaveSession> AgaveSession::join(const SessionFds& fds) {
     if (!wa)
       return make_error("allocator (worker {} id {}): {}", i, worker_allocator_id(i),
                         wa.error().message);
+    wa->set_keep_last_slab(true); // responses come in bursts, like pack's batch arrays
     ep.allocator = std::move(*wa);
     auto c = shm::Consumer<abi::PackToWorkerMessage>::join(fds.pack_to_worker[i].get());
     if (!c) return make_error("pack_to_worker[{}]: {}", i, c.error().message);

@@ -171,6 +171,10 @@ bool Allocator::local_free(std::uint32_t s, std::uint32_t c, std::uint32_t slot)
     list_remove(lists.full, s);
     list_push(lists.partial, s);
   } else if (top + 1 == n) { // now empty: back to the pool
+    if (keep_last_slab_ && lists.partial.load(std::memory_order_relaxed) == s &&
+        node(s).worker_local_next.load(std::memory_order_relaxed) == ALLOC_NULL_U32) {
+      return false; // the class's only partial slab: kept (set_keep_last_slab)
+    }
     list_remove(lists.partial, s);
     returned_full_[s] = static_cast<std::uint8_t>(c + 1);
     global_push(s);
@@ -192,6 +196,17 @@ void Allocator::remote_free(std::uint32_t s, std::uint32_t c, std::uint32_t slot
   } while (!head.compare_exchange_weak(h, static_cast<std::uint16_t>(slot), ACQ_REL, ACQ));
   ++stats_.remote_frees;
   ledger_mark(s, std::uint64_t{slot} << (8 + c));
+}
+
+bool Allocator::reserve(std::uint32_t size) {
+  keep_last_slab_ = true;
+  const std::uint32_t c = alloc_size_class(std::min(size, ALLOC_MAX_SIZE));
+  if (my_heads_->heads[c].partial.load(ACQ) != ALLOC_NULL_U32) return true;
+  // Taking a slot takes a slab; freeing it keeps the slab (the class's only partial one).
+  void* p = allocate(256u << c);
+  if (p == nullptr) return false;
+  free(p);
+  return true;
 }
 
 void Allocator::clean_remote_free_lists() {

@@ -9,6 +9,12 @@
 namespace extpack::pack {
 namespace {
 
+/// Pack's batch arrays all take a slot of the largest batch's size class (default
+/// max_batch): the distance from one array's slot to the next slot of its slab.
+constexpr std::uint64_t BATCH_SLOT = std::uint64_t{shm::ALLOC_MIN_SIZE}
+                                     << shm::alloc_size_class(abi::MAX_TRANSACTIONS_PER_MESSAGE *
+                                                              sizeof(abi::SharableTransactionRegion));
+
 using test::build_tx;
 using test::MockValidator;
 
@@ -113,8 +119,8 @@ TEST_F(FreeSlots, ResponseArrayAlreadyFreedRemotelyByPack) {
 
 TEST_F(FreeSlots, ResponseArrayInPacksOwnSlabThatPackDoesNotHold) {
   auto req = one_batch(4);
-  // The next 256-byte slot after pack's batch array: same slab, never allocated.
-  answer_with_array(req, req.batch.transactions_offset + shm::ALLOC_MIN_SIZE);
+  // The next slot after pack's batch array: same slab, never allocated.
+  answer_with_array(req, req.batch.transactions_offset + BATCH_SLOT);
   EXPECT_EQ(rt->stats().reject_count(Reject::ResponseRegionFree), 1u);
   EXPECT_EQ(rt->stats().frees_local, 1u); // only the retired batch's own array
   finish();
@@ -123,7 +129,7 @@ TEST_F(FreeSlots, ResponseArrayInPacksOwnSlabThatPackDoesNotHold) {
 TEST_F(FreeSlots, TpuRegionInPacksOwnSlab) {
   auto req = one_batch(5);
   abi::TpuToPackMessage m{};
-  m.transaction.offset = req.batch.transactions_offset + 2 * shm::ALLOC_MIN_SIZE;
+  m.transaction.offset = req.batch.transactions_offset + 2 * BATCH_SLOT;
   m.transaction.length = 100;
   v.push_tpu(m);
   test::poll(*rt, 1);

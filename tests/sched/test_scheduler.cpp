@@ -409,6 +409,33 @@ TEST(Scheduler, BatchesAreCappedAndWorkersKeepTwoAtMost) {
   EXPECT_EQ(s->entry(out[0].ids[0]).priority, 599u);
 }
 
+// ---- votes ----
+
+TEST(Votes, GoFirstAndUnpacedInEveryPolicyButFifo) {
+  for (const char* policy : {"extpack", "greedy", "prio-graph", "fdpack"}) {
+    SCOPED_TRACE(policy);
+    SchedConfig cfg;
+    auto s = make_scheduler(cfg, 2, policy);
+    FakeTx rich(1, {1}, {}, 1'000'000), vote(2, {2}, {}, 1);
+    vote.tx.vote = true;
+    ASSERT_TRUE(s->insert(rich.tx).accepted);
+    ASSERT_TRUE(s->insert(vote.tx).accepted);
+    // The first moment of a slot: linear pacing has released nothing yet.
+    s->on_progress(10, true, 48'000'000, 0);
+    std::vector<PlannedBatch> out;
+    s->schedule(out);
+    ASSERT_FALSE(out.empty());
+    EXPECT_TRUE(s->entry(out[0].ids[0]).vote);
+    const std::string_view name = policy;
+    if (name == "extpack" || name == "greedy") { // the two that pace
+      std::size_t n = 0;
+      for (const PlannedBatch& b : out)
+        n += b.count;
+      EXPECT_EQ(n, 1u) << "only the vote goes before the pacer releases budget";
+    }
+  }
+}
+
 // ---- blockhash expiry ----
 
 TEST(Expiry, QueuedTransactionsAgeOutByWhenTheirBlockhashWasFirstSeen) {
@@ -452,6 +479,28 @@ TEST(Expiry, TransactionsFromBeforeTheFirstSlotAreDatedByIt) {
   s->on_progress(61, false, 60'000'000);
   ASSERT_EQ(s->drops().size(), 1u);
   EXPECT_EQ(s->drops()[0].reason, DropReason::Expired);
+}
+
+TEST(Expiry, MadeUpBlockhashesDoNotGrowTheTableWithoutBound) {
+  SchedConfig cfg;
+  cfg.capacity = 8192;
+  cfg.blockhash_expiry_slots = 10;
+  auto s = make_scheduler(cfg, 2);
+  s->on_progress(100, false, 60'000'000);
+  constexpr std::uint64_t N = 5000; // more than the table holds (4096)
+  std::vector<std::unique_ptr<FakeTx>> txs;
+  for (std::uint64_t i = 0; i < N; ++i) {
+    txs.push_back(std::make_unique<FakeTx>(i + 1, std::vector<std::uint32_t>{std::uint32_t(i) + 1},
+                                           std::vector<std::uint32_t>{}, 10));
+    std::memcpy(txs.back()->tx.blockhash.data(), &i, sizeof i);
+    ASSERT_TRUE(s->insert(txs.back()->tx).accepted);
+  }
+  EXPECT_EQ(s->counters().blockhashes_untracked, N - 4096);
+  // Untracked or not, each one is dated by the slot it arrived in and expires after it.
+  s->on_progress(110, false, 60'000'000);
+  EXPECT_TRUE(s->drops().empty());
+  s->on_progress(111, false, 60'000'000);
+  EXPECT_EQ(s->drops().size(), N);
 }
 
 // ---- fee-payer affordability ----

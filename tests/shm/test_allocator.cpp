@@ -168,6 +168,58 @@ TEST_F(AllocatorTest, EmptySlabGoesBackToTheGlobalList) {
   EXPECT_EQ(meta(0).assigned_worker.load(), 0u); // not reset on return (as rts-alloc)
 }
 
+TEST_F(AllocatorTest, KeepLastSlabHoldsTheOnlyPartialSlabAgainstAFlood) {
+  a1_.set_keep_last_slab(true);
+  void* p = a1_.allocate(1000);
+  void* q = a1_.allocate(1000);
+  ASSERT_NE(p, nullptr);
+  ASSERT_NE(q, nullptr);
+  const std::uint32_t kept = slab_of(a1_.offset(p));
+  a1_.free(p);
+  a1_.free(q);
+  EXPECT_EQ(a1_.stats().slabs_returned, 0u); // empty, but its class's only slab: kept
+  EXPECT_EQ(a1_.usage(1).allocations, 0u);
+  EXPECT_EQ(global_list_length(), num_slabs() - 1);
+  // A flood by id 0 takes every other slab ...
+  std::vector<void*> flood;
+  for (void* f; (f = a0_.allocate(4096)) != nullptr;)
+    flood.push_back(f);
+  EXPECT_EQ(flood.size(), 4u * (num_slabs() - 1));
+  // ... and id 1 still allocates, from the slab it kept, without a new take.
+  void* r = a1_.allocate(1000);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(slab_of(a1_.offset(r)), kept);
+  EXPECT_EQ(a1_.stats().slabs_taken, 1u);
+  // Without the option the same slab goes back and the flood takes it.
+  a1_.set_keep_last_slab(false);
+  a1_.free(r);
+  EXPECT_EQ(a1_.stats().slabs_returned, 1u);
+  flood.push_back(a0_.allocate(4096));
+  EXPECT_NE(flood.back(), nullptr);
+  EXPECT_EQ(a1_.allocate(1000), nullptr);
+  for (void* f : flood)
+    a0_.free(f);
+}
+
+TEST_F(AllocatorTest, KeepLastSlabReturnsASecondEmptySlab) {
+  a1_.set_keep_last_slab(true);
+  std::vector<void*> ps;
+  for (int i = 0; i < 5; ++i) // 4 slots of the 4096 class per slab: two slabs
+    ps.push_back(a1_.allocate(4096));
+  for (void* p : ps)
+    ASSERT_NE(p, nullptr);
+  EXPECT_EQ(a1_.stats().slabs_taken, 2u);
+  a1_.free(ps[4]); // the second slab empties while the first is also partial-or-full
+  a1_.free(ps[0]);
+  a1_.free(ps[1]);
+  a1_.free(ps[2]);
+  a1_.free(ps[3]);
+  // One of the two went back; the last one standing was kept.
+  EXPECT_EQ(a1_.stats().slabs_returned, 1u);
+  EXPECT_EQ(global_list_length(), num_slabs() - 1);
+  EXPECT_EQ(a1_.usage(1).allocations, 0u);
+}
+
 TEST_F(AllocatorTest, ExhaustionReturnsNullAndRecovers) {
   std::vector<void*> ps;
   for (;;) {

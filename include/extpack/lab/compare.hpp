@@ -12,9 +12,13 @@
 //   ratio         fees / bound: 1.0 means no scheduler could have earned more
 //   fill          executed cost of the leader blocks / their block limits
 //   included      transactions the bank included
+//   votes%        simple votes included / simple votes the feed offered
 //   failed        execution responses that were not included, by reason group: block or
 //                 account or vote limit, account in use, no bank (slot over), other
 //   p50 / p99     arrival at pack to the end of the including batch's execution, virtual ms
+//   vp99          p99 over included simple votes of the time the including leader slot
+//                 kept each waiting: from its arrival, or the slot's start if it arrived
+//                 before, to its inclusion (votes early is what the cluster wants)
 // A row also says whether the run accounted for everything: pack's received equals
 // included plus dropped, nothing was in flight at shutdown and no allocation is left on
 // any allocator worker id.
@@ -51,8 +55,11 @@ struct PolicyRow {
   double ratio = 0;        ///< fees / bound (1 when the bound is 0)
   double fill = 0;         ///< fraction of the leader blocks' limits used
   std::uint64_t included = 0;
+  std::uint64_t votes_included = 0; ///< simple votes among `included`
+  std::uint64_t votes_fed = 0;      ///< simple votes the feed offered
   FailureGroups failed{};
   double p50_ms = 0, p99_ms = 0;
+  double vote_p99_ms = 0; ///< p99 of the in-slot vote delay (TxLedger::vote_delays)
   std::uint64_t received = 0, dropped = 0; ///< pack's own accounting
   std::uint64_t outstanding = 0;           ///< allocations left on every id
   bool accounted = false;                  ///< received == included + dropped, drained, 0 left

@@ -78,6 +78,7 @@ struct LabRun {
   /// policy on the same workload.
   BoundResult window_bound{};
   std::vector<std::int64_t> latencies_ns; ///< arrival to inclusion, every included tx
+  std::vector<std::int64_t> vote_delays_ns; ///< TxLedger::vote_delays, every included vote
   std::uint64_t distinct_offered = 0;     ///< distinct signatures handed to pack
   std::uint64_t pack_outstanding = 0;     ///< allocations of pack's id left after shutdown
   /// Allocations still held per allocator worker id (0 = TPU, 1..W workers, W+1 pack).

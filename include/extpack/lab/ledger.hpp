@@ -66,6 +66,12 @@ public:
                                          const txn::BlockLimits& limits) const;
   /// Arrival-to-inclusion time of every included transaction, ns, in ledger order.
   [[nodiscard]] std::vector<std::int64_t> latencies() const;
+  /// For every included simple vote, the time from when the including slot could first
+  /// have taken it (its arrival, or the slot's start if it arrived earlier) to its
+  /// inclusion, ns: how long the leader kept a vote waiting. Slot `first_slot` starts at
+  /// `t0_ns` and each slot lasts `slot_ns`.
+  [[nodiscard]] std::vector<std::int64_t> vote_delays(std::int64_t t0_ns, std::int64_t slot_ns,
+                                                      std::uint64_t first_slot) const;
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
   [[nodiscard]] const std::vector<LedgerEntry>& entries() const { return entries_; }
 

@@ -146,6 +146,10 @@ private:
   // dispatch.cpp
   std::size_t dispatch();
   bool send_batch(const sched::PlannedBatch& b, bool resolve);
+  /// Bytes of every batch array pack allocates: room for the largest batch.
+  [[nodiscard]] std::uint32_t batch_array_bytes() const {
+    return static_cast<std::uint32_t>(cfg_.sched.max_batch * sizeof(abi::SharableTransactionRegion));
+  }
   // dispatch.cpp: time to inclusion (see the header comment)
   [[nodiscard]] static std::int64_t steady_ns();
   /// Records the time to inclusion of `id`, included at `now_ns`; before sched_.included().

@@ -71,6 +71,8 @@ struct SchedCounters {
   std::uint64_t resolved = 0;
   std::uint64_t slots = 0; ///< slot changes seen
   std::uint64_t expired = 0; ///< queued transactions dropped because their blockhash aged out
+  /// Arrivals whose blockhash was new while the blockhash table was full (dated by arrival).
+  std::uint64_t blockhashes_untracked = 0;
   PassCounters pass;
 };
 
@@ -181,6 +183,11 @@ private:
   std::vector<std::int32_t> pass_open_;
   std::vector<EntryId> pass_skipped_;
   SchedCounters n_;
+  /// Most blockhashes blockhash_seen_ holds. A cluster makes one per slot, and a
+  /// blockhash is kept for twice the expiry (320 slots by default); the rest of the room is
+  /// for forks and for senders' made-up blockhashes, which would otherwise grow the table
+  /// by one entry per transaction.
+  static constexpr std::size_t MAX_TRACKED_BLOCKHASHES = 4096;
   /// Slot in which pack first saw each recent blockhash (pruned once long expired).
   std::unordered_map<txn::Hash, std::uint64_t, HashKeyHash> blockhash_seen_;
 };

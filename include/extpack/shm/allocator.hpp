@@ -214,6 +214,18 @@ public:
   void free(void* p);
   /// Drains the remote-free stacks of every slab this id owns.
   void clean_remote_free_lists();
+  /// When on, a slab that becomes empty stays this id's if it is the only slab of its size
+  /// class this id can allocate from (rts-alloc returns every empty slab to the global
+  /// list). A peer that allocates until the file is full — a flooding TPU producer, which
+  /// cleans its remote frees only when it runs out — then cannot take the last slab of an
+  /// id that allocates in bursts (pack's batch arrays, a worker's responses) between two
+  /// bursts. The file stays valid for any rts-alloc reader: an empty slab on an owner's
+  /// partial list is a state rts-alloc itself passes through. Off by default.
+  void set_keep_last_slab(bool on) { keep_last_slab_ = on; }
+  /// Turns set_keep_last_slab() on and, unless this id already has a partial slab of the
+  /// size class of `size` (<= 4096), takes one now, so an id whose first allocation comes
+  /// late is not starved by a peer that filled the file first. False if no slab was free.
+  bool reserve(std::uint32_t size);
 
   [[nodiscard]] std::uint64_t offset(const void* p) const {
     return static_cast<std::uint64_t>(static_cast<const std::uint8_t*>(p) - map_.data());
@@ -309,6 +321,7 @@ private:
   /// Per slab: 1 + size class if this handle returned the slab to the global list with a
   /// full free stack of that class, else 0. See take_slab() for why.
   std::vector<std::uint8_t> returned_full_;
+  bool keep_last_slab_ = false; ///< set_keep_last_slab()
   /// One bit per 256-byte unit of every slab, allocated with the handle (1 bit per 256
   /// bytes of the file: 512 KiB for 1 GiB) so that freeing never allocates: "this handle
   /// freed the slot starting here into another owner's remote-free stack, and no audit
