@@ -143,7 +143,11 @@ void operations(Reader& r) {
       a.clean_remote_free_lists();
       break;
     case 3:
-      (void)a.usage_all();
+      if (op & 0x80) {
+        (void)a.reserve(r.u16() % 4200); // also turns on keep-last-slab for this handle
+      } else {
+        (void)a.usage_all();
+      }
       break;
     case 4: {
       const std::uint64_t off = r.u32() % (kFile + 4096);

@@ -47,8 +47,10 @@
 //             Shortcomings: the plan sees only the window, so a deep backlog's tail is
 //             invisible; the forecast assumes arrivals spread evenly over a slot (a
 //             burst late in the slot is under-reserved early and over-reserved late);
-//             the leader window (leader_range_end) is not used; votes compete by
-//             priority like everything else.
+//             the leader window (leader_range_end) is not used.
+//             Votes: ranked above every non-vote and exempt from the threshold and the
+//             pacing (the block and vote limits still apply), so they go in the slot's
+//             first batches; they count in the forecast's top bucket.
 //             Every policy: a transaction whose payer's last known balance
 //             (ExecutionResponse::fee_payer_balance) cannot pay its fee plus the fees
 //             of the payer's transactions in flight is held back or dropped by the
@@ -62,13 +64,16 @@
 //             workers; block budget paced linearly from 0 at slot start to the full
 //             limit at slot - 50 ms (CostPacer), checked before each transaction so the
 //             last may overshoot the line. Without progress reports it is unpaced.
+//             Votes first and unpaced: Agave runs them on its own vote worker, apart
+//             from and ahead of this scheduler.
 //  "prio-graph" Agave's legacy PrioGraphScheduler. Pops a look-ahead window of 2,048 into
 //             a DAG where each transaction depends on the nearest higher-priority
 //             conflicting transaction per account; schedules the ready set in priority
 //             order, a node's children becoming ready once it is sent; a node that
 //             cannot be sent (locks held, budget) blocks its accounts for the rest of the
 //             pass, so lower-priority conflicting transactions cannot jump it; batches of
-//             64; per worker at most block limit / workers in flight.
+//             64; per worker at most block limit / workers in flight. Votes first, as
+//             for greedy (Agave's vote worker).
 //  "fdpack"   Firedancer's fd_pack. Order by reward / cost (a 2^-24 fixed-point ratio
 //             standing in for fd_pack's cross-multiplication); votes first; one batch
 //             (microblock, <= 1.6M cost units) per idle worker in turn; per-account write
