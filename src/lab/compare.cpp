@@ -122,19 +122,18 @@ std::string format_table(const std::vector<PolicyRow>& rows) {
   std::string s =
       fmt::format("{:<12} {:>12} {:>12} {:>6} {:>6} {:>8} {:>6} {:>8} {:>7} {:>7} {:>7} "
                   "{:>8} {:>8} {:>8} {:>5}\n",
-                  "policy", "fees SOL", "bound SOL", "ratio", "fill%", "included", "votes%", "f:limit",
-                  "f:inuse", "f:nobank", "f:other", "p50 ms", "p99 ms", "vp99 ms", "ok");
+                  "policy", "fees SOL", "bound SOL", "ratio", "fill%", "included", "votes%",
+                  "f:limit", "f:inuse", "f:nobank", "f:other", "p50 ms", "p99 ms", "vp99 ms", "ok");
   for (const PolicyRow& r : rows) {
-    const double votes_pct =
-        r.votes_fed == 0 ? 100.0
-                         : 100.0 * static_cast<double>(r.votes_included) /
-                               static_cast<double>(r.votes_fed);
+    const double votes_pct = r.votes_fed == 0 ? 100.0
+                                              : 100.0 * static_cast<double>(r.votes_included) /
+                                                    static_cast<double>(r.votes_fed);
     s += fmt::format("{:<12} {:>12.6f} {:>12.6f} {:>6.3f} {:>6.1f} {:>8} {:>6.1f} {:>8} {:>7} "
                      "{:>7} {:>7} {:>8.1f} {:>8.1f} {:>8.1f} {:>5}\n",
                      r.policy, static_cast<double>(r.fees) / LAMPORTS_PER_SOL,
                      static_cast<double>(r.bound) / LAMPORTS_PER_SOL, r.ratio, 100.0 * r.fill,
-                     r.included, votes_pct, r.failed.limits, r.failed.in_use, r.failed.no_bank, r.failed.other,
-                     r.p50_ms, r.p99_ms, r.vote_p99_ms, r.accounted ? "yes" : "NO");
+                     r.included, votes_pct, r.failed.limits, r.failed.in_use, r.failed.no_bank,
+                     r.failed.other, r.p50_ms, r.p99_ms, r.vote_p99_ms, r.accounted ? "yes" : "NO");
   }
   return s;
 }
@@ -142,27 +141,28 @@ std::string format_table(const std::vector<PolicyRow>& rows) {
 nlohmann::json rows_json(const std::vector<PolicyRow>& rows) {
   nlohmann::json a = nlohmann::json::array();
   for (const PolicyRow& r : rows) {
-    a.push_back({{"policy", r.policy},
-                 {"fees_lamports", r.fees},
-                 {"bound_lamports", r.bound},
-                 {"slot_bounds_lamports", r.slot_bounds},
-                 {"ratio", r.ratio},
-                 {"block_fill", r.fill},
-                 {"included", r.included},
-                 {"votes", {{"included", r.votes_included}, {"fed", r.votes_fed}}},
-                 {"failed",
-                  {{"limits", r.failed.limits},
-                   {"account_in_use", r.failed.in_use},
-                   {"bank_not_available", r.failed.no_bank},
-                   {"other", r.failed.other}}},
-                 {"latency_ms", {{"p50", r.p50_ms}, {"p99", r.p99_ms}, {"vote_p99", r.vote_p99_ms}}},
-                 {"pack", {{"received", r.received}, {"dropped", r.dropped}}},
-                 {"outstanding_allocations", r.outstanding},
-                 {"accounted", r.accounted},
-                 {"wall_ms", r.wall_ms},
-                 {"engine_steps", r.steps},
-                 {"schedule_passes", r.passes},
-                 {"leader_slots", slots_json(r.slots)}});
+    a.push_back(
+        {{"policy", r.policy},
+         {"fees_lamports", r.fees},
+         {"bound_lamports", r.bound},
+         {"slot_bounds_lamports", r.slot_bounds},
+         {"ratio", r.ratio},
+         {"block_fill", r.fill},
+         {"included", r.included},
+         {"votes", {{"included", r.votes_included}, {"fed", r.votes_fed}}},
+         {"failed",
+          {{"limits", r.failed.limits},
+           {"account_in_use", r.failed.in_use},
+           {"bank_not_available", r.failed.no_bank},
+           {"other", r.failed.other}}},
+         {"latency_ms", {{"p50", r.p50_ms}, {"p99", r.p99_ms}, {"vote_p99", r.vote_p99_ms}}},
+         {"pack", {{"received", r.received}, {"dropped", r.dropped}}},
+         {"outstanding_allocations", r.outstanding},
+         {"accounted", r.accounted},
+         {"wall_ms", r.wall_ms},
+         {"engine_steps", r.steps},
+         {"schedule_passes", r.passes},
+         {"leader_slots", slots_json(r.slots)}});
   }
   return a;
 }

@@ -129,7 +129,7 @@ private:
   struct Demand {
     std::uint64_t cost = 0;
     std::vector<std::uint32_t> writers; ///< window positions, best first
-    void reset() { // keeps the capacity of writers
+    void reset() {                      // keeps the capacity of writers
       cost = 0;
       writers.clear();
     }
@@ -144,8 +144,8 @@ private:
       const double slots = static_cast<double>(pass.slot() - slot_);
       for (std::size_t b = 0; b < BUCKETS; ++b) {
         const double rate = arrived_[b] / slots;
-        forecast_[b] = have_forecast_ ? FORECAST_KEEP * forecast_[b] + (1 - FORECAST_KEEP) * rate
-                                      : rate;
+        forecast_[b] =
+            have_forecast_ ? FORECAST_KEEP * forecast_[b] + (1 - FORECAST_KEEP) * rate : rate;
       }
       have_forecast_ = true;
     }

@@ -151,9 +151,11 @@ int produce(const fs::path& dir, const fs::path& out) {
   auto& alloc = a->tpu_allocator;
   auto& q = a->tpu_to_pack;
   for (std::uint64_t i = 0; i < OFFERED; ++i) {
-    const auto bytes = extpack::test::build_tx(
-        {.payer = static_cast<std::uint32_t>(i % 50'000), .writable = {}, .readonly = {},
-         .cu_price = i % 1000, .salt = i});
+    const auto bytes = extpack::test::build_tx({.payer = static_cast<std::uint32_t>(i % 50'000),
+                                                .writable = {},
+                                                .readonly = {},
+                                                .cu_price = i % 1000,
+                                                .salt = i});
     void* mem = alloc.allocate(static_cast<std::uint32_t>(bytes.size()));
     if (mem == nullptr) {
       alloc.clean_remote_free_lists();

@@ -11,9 +11,9 @@ namespace {
 
 /// Pack's batch arrays all take a slot of the largest batch's size class (default
 /// max_batch): the distance from one array's slot to the next slot of its slab.
-constexpr std::uint64_t BATCH_SLOT = std::uint64_t{shm::ALLOC_MIN_SIZE}
-                                     << shm::alloc_size_class(abi::MAX_TRANSACTIONS_PER_MESSAGE *
-                                                              sizeof(abi::SharableTransactionRegion));
+constexpr std::uint64_t BATCH_SLOT =
+    std::uint64_t{shm::ALLOC_MIN_SIZE} << shm::alloc_size_class(
+        abi::MAX_TRANSACTIONS_PER_MESSAGE * sizeof(abi::SharableTransactionRegion));
 
 using test::build_tx;
 using test::MockValidator;

@@ -451,7 +451,7 @@ TEST(Expiry, QueuedTransactionsAgeOutByWhenTheirBlockhashWasFirstSeen) {
   s->on_progress(200, false, 60'000'000);
   ASSERT_TRUE(s->insert(same_hash_later.tx).accepted); // still dated slot 100
   ASSERT_TRUE(s->insert(new_hash.tx).accepted);        // 0xBB first seen in slot 200
-  s->on_progress(260, false, 60'000'000); // 100 + 160: the last slot 0xAA may be used
+  s->on_progress(260, false, 60'000'000);              // 100 + 160: the last slot 0xAA may be used
   EXPECT_TRUE(s->drops().empty());
   s->on_progress(261, false, 60'000'000);
   ASSERT_EQ(s->drops().size(), 2u);

@@ -148,7 +148,8 @@ private:
   bool send_batch(const sched::PlannedBatch& b, bool resolve);
   /// Bytes of every batch array pack allocates: room for the largest batch.
   [[nodiscard]] std::uint32_t batch_array_bytes() const {
-    return static_cast<std::uint32_t>(cfg_.sched.max_batch * sizeof(abi::SharableTransactionRegion));
+    return static_cast<std::uint32_t>(cfg_.sched.max_batch *
+                                      sizeof(abi::SharableTransactionRegion));
   }
   // dispatch.cpp: time to inclusion (see the header comment)
   [[nodiscard]] static std::int64_t steady_ns();
@@ -169,7 +170,7 @@ private:
   PackStats stats_;
 
   SmallMap<InFlightBatch> in_flight_; ///< by batch array offset; no allocation per batch
-  OwnedSlots owned_; ///< every allocation offset pack holds (one bit per slot)
+  OwnedSlots owned_;                  ///< every allocation offset pack holds (one bit per slot)
   std::vector<std::pair<std::uint32_t, std::uint64_t>> answered_; ///< recent, a ring
   std::size_t answered_next_ = 0;
   std::vector<bool> worker_dead_;
