@@ -40,7 +40,13 @@ run_ctest() {
   fail=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed.*/\1/')
   passed=$((passed + total - fail))
   failed=$((failed + fail))
-  [ "$fail" -eq 0 ] || failures+=("$dir: $fail ctest failures")
+  if [ "$fail" -ne 0 ]; then
+    # Name them in the summary, which is what survives when only the tail of a log is kept.
+    local names
+    names=$(sed -n '/The following tests FAILED:/,$p' "$log" | grep -E '^[[:space:]]+[0-9]+ - ' |
+      sed -E 's/^[[:space:]]+[0-9]+ - //' | tr '\n' ';' || true)
+    failures+=("$dir: $fail ctest failures: ${names:-see $log}")
+  fi
 }
 
 # build <dir> <cmake args...>: configures from scratch and builds; counts a failure if not.

@@ -174,6 +174,10 @@ TEST(LiveSession, SilentValidatorEndsTheSessionAndPackExitsPeerLost) {
        "--stats-out", sim_stats.string(), "--accept-wait-ms", "30000"},
       sim_log);
   ASSERT_GT(sim, 0);
+  // pack's --wait-ms also bounds its first log-on: start it once the simulator listens.
+  for (int i = 0; i < 1000 && !std::filesystem::exists(sock); ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(std::filesystem::exists(sock)) << test::read_file(sim_log);
   const pid_t pack =
       test::start_process({test::app_path("extpack-pack"), "--connect", sock.string(), "--workers",
                            "2", "--allocator-mib", "64", "--validator-silence-ms", "1000",

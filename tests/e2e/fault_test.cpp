@@ -111,7 +111,12 @@ TEST(Fault, SimKilledInALeaderSlotThenANewSessionWorks) {
     Child sim = start_sim(dir, 1000, scratch.out / "sim1.json", scratch.out / "sim1.log");
     ASSERT_TRUE(pack.started() && sim.started());
     // Let pack receive and schedule: batches are out when the validator dies.
-    std::this_thread::sleep_for(1500ms);
+    ASSERT_TRUE(eventually(
+        [&] {
+          auto u = usage(dir);
+          return !u.empty() && u[pack_id] > 0;
+        },
+        30s));
     ASSERT_TRUE(sim.signal(SIGKILL));
     EXPECT_EQ(sim.wait(5s), -SIGKILL);
     // Pack notices the silence (2 s by default), frees what it owned and reports it.
@@ -150,7 +155,7 @@ TEST(Fault, SimKilledInALeaderSlotThenANewSessionWorks) {
     ASSERT_TRUE(regions) << regions.error().message;
     const fs::path dir = scratch.session_dir(2);
     Child pack = start_pack(dir, scratch.out / "pack2.json", scratch.out / "pack2.log");
-    Child sim = start_sim(dir, 8, scratch.out / "sim2.json", scratch.out / "sim2.log");
+    Child sim = start_sim(dir, 20, scratch.out / "sim2.json", scratch.out / "sim2.log");
     EXPECT_EQ(sim.wait(60s), 0) << read_text(scratch.out / "sim2.log");
     pack.signal(SIGTERM);
     EXPECT_EQ(pack.wait(20s), 0) << read_text(scratch.out / "pack2.log");
@@ -199,14 +204,20 @@ TEST(Fault, RuntimeMovesToANewSessionAfterItsValidatorIsKilled) {
   Child pack = Child::fork([&] { return pack_over_sessions(dirs, scratch.out); });
   ASSERT_TRUE(pack.started());
   Child sim1 = start_sim(dirs[0], 1000, scratch.out / "sim1.json", scratch.out / "sim1.log");
-  std::this_thread::sleep_for(1500ms);
+  // Batches are out (pack's allocator id holds batch arrays) when the validator dies.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto u = usage(dirs[0]);
+        return !u.empty() && u[pack_id] > 0;
+      },
+      30s));
   ASSERT_TRUE(sim1.signal(SIGKILL));
   EXPECT_EQ(sim1.wait(5s), -SIGKILL);
   ASSERT_TRUE(eventually([&] { return fs::exists(scratch.out / "runtime0.json"); }, 20s));
   // The second session only appears after the first was given up.
   auto r2 = session::Regions::create(dirs[1], small_session());
   ASSERT_TRUE(r2) << r2.error().message;
-  Child sim2 = start_sim(dirs[1], 8, scratch.out / "sim2.json", scratch.out / "sim2.log");
+  Child sim2 = start_sim(dirs[1], 20, scratch.out / "sim2.json", scratch.out / "sim2.log");
   EXPECT_EQ(sim2.wait(60s), 0) << read_text(scratch.out / "sim2.log");
   EXPECT_EQ(pack.wait(30s), 0);
 
@@ -235,7 +246,14 @@ TEST(Fault, PackKilledMidBatchLeavesTheSimulatorRunning) {
   ASSERT_TRUE(regions) << regions.error().message;
   Child pack = start_pack(dir, scratch.out / "pack.json", scratch.out / "pack.log");
   Child sim = start_sim(dir, 1000, scratch.out / "sim.json", scratch.out / "sim.log");
-  std::this_thread::sleep_for(1500ms);
+  // Mid-batch: pack's allocator id holds batch arrays.
+  const std::uint32_t pack_id = session::pack_allocator_id(WORKERS, 0);
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto u = usage(dir);
+        return !u.empty() && u[pack_id] > 0;
+      },
+      30s));
   ASSERT_TRUE(pack.signal(SIGKILL));
   EXPECT_EQ(pack.wait(5s), -SIGKILL);
   // The simulator keeps going without its scheduler for a while.
@@ -259,11 +277,28 @@ TEST(Fault, ListeningSimulatorServesANewPackAfterOneIsKilled) {
   Scratch scratch("listen");
   const fs::path sock = scratch.out / "sim.sock";
   const fs::path done = scratch.out / "run.done";
-  Child sim = Child::spawn({bin("agave-sim"), "--listen", sock.string(), "--sessions", "2",
-                            "--slots", "12", "--slot-ms", "100", "--leader-every", "4",
-                            "--tx-per-slot", "2000", "--linger-ms", "300", "--quiet",
-                            "--run-done-file", done.string(), "--stats-out",
-                            (scratch.out / "sim.json").string(), "--log-level", "info"},
+  Child sim = Child::spawn({bin("agave-sim"),
+                            "--listen",
+                            sock.string(),
+                            "--sessions",
+                            "2",
+                            "--slots",
+                            "30",
+                            "--slot-ms",
+                            "100",
+                            "--leader-every",
+                            "4",
+                            "--tx-per-slot",
+                            "2000",
+                            "--linger-ms",
+                            "300",
+                            "--quiet",
+                            "--run-done-file",
+                            done.string(),
+                            "--stats-out",
+                            (scratch.out / "sim.json").string(),
+                            "--log-level",
+                            "info"},
                            scratch.out / "sim.log");
   ASSERT_TRUE(sim.started());
   ASSERT_TRUE(eventually([&] { return fs::exists(sock); }, 10s));
@@ -276,13 +311,17 @@ TEST(Fault, ListeningSimulatorServesANewPackAfterOneIsKilled) {
   };
   Child pack1 = start_pack_on_socket("pack1");
   ASSERT_TRUE(pack1.started());
-  std::this_thread::sleep_for(700ms);  // inside the first run: batches are out
+  // Inside the first run (3 s): logged on, then long enough for batches to be out.
+  ASSERT_TRUE(eventually(
+      [&] { return read_text(scratch.out / "sim.log").find("logged on") != std::string::npos; },
+      20s))
+      << read_text(scratch.out / "sim.log");
+  std::this_thread::sleep_for(500ms);
   ASSERT_TRUE(pack1.signal(SIGKILL));
   EXPECT_EQ(pack1.wait(5s), -SIGKILL);
   ASSERT_TRUE(eventually(
       [&] {
-        return read_text(scratch.out / "sim.log").find("died during the run") !=
-               std::string::npos;
+        return read_text(scratch.out / "sim.log").find("died during the run") != std::string::npos;
       },
       10s))
       << read_text(scratch.out / "sim.log");
@@ -295,7 +334,7 @@ TEST(Fault, ListeningSimulatorServesANewPackAfterOneIsKilled) {
   EXPECT_EQ(pack2.wait(20s), 0) << read_text(scratch.out / "pack2.log");
   EXPECT_EQ(sim.wait(20s), 0) << read_text(scratch.out / "sim.log");
 
-  const json s = read_json(scratch.out / "sim.json");  // the last session's
+  const json s = read_json(scratch.out / "sim.json"); // the last session's
   ASSERT_TRUE(s.is_object());
   EXPECT_FALSE(s.value("pack_lost", true));
   EXPECT_EQ(s.value("outstanding_allocations", 1ull), 0u);

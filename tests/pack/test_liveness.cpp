@@ -117,7 +117,8 @@ struct Liveness : ::testing::Test {
 };
 
 TEST_F(Liveness, SilentValidatorIsLostAndEverythingIsFreed) {
-  auto rt = make(30ms);
+  // Long enough that a slow or preempted test process cannot look silent while loading.
+  auto rt = make(300ms);
   const std::size_t batches = load(*rt, 40);
   ASSERT_GT(batches, 0u);
   ASSERT_GT(rt->in_flight_batches(), 0u);
@@ -126,7 +127,7 @@ TEST_F(Liveness, SilentValidatorIsLostAndEverythingIsFreed) {
   EXPECT_EQ(rt->validator_loss(), ValidatorLoss::Silent);
   EXPECT_EQ(rt->stats().validator_lost_silent, 1u);
   EXPECT_EQ(rt->stats().validator_lost_exited, 0u);
-  EXPECT_GE(rt->stats().validator_silent_ms, 30u);
+  EXPECT_GE(rt->stats().validator_silent_ms, 300u);
   EXPECT_EQ(rt->stats().shutdown_wait_timeouts, 1u); // nobody answered during the grace
   EXPECT_EQ(rt->stats().received, 41u);
   EXPECT_GT(rt->stats().drop_count(sched::DropReason::InFlightAtShutdown), 0u);

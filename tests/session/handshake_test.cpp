@@ -321,7 +321,9 @@ TEST(Handshake, ClientRejectsGarbageAndTooFewDescriptors) {
     auto fds = session::connect_handshake(path, good_logon(2), 2000ms);
     ASSERT_FALSE(fds);
   }
-  std::this_thread::sleep_for(100ms); // let the fake servers' threads close their ends
+  // Let the fake servers' (detached) threads close their ends, however slowly they run.
+  for (int i = 0; i < 500 && open_fd_count() != fds_before; ++i)
+    std::this_thread::sleep_for(10ms);
   EXPECT_EQ(open_fd_count(), fds_before) << "received descriptors must be closed on failure";
 }
 

@@ -139,7 +139,7 @@ TEST(SimRun, InProcessRunAgainstAMinimalPack) {
   cfg.leader_every = 4; // slots 2, 3 lead
   cfg.progress_interval_ms = 5;
   cfg.tx_per_slot = 300;
-  cfg.linger_ms = 150;
+  cfg.linger_ms = 1000; // room for a slow or preempted pack thread to answer the last batches
   cfg.worker.ns_per_cu = 1;
   cfg.seed = 5;
 
