@@ -119,7 +119,7 @@ TEST(Fault, SimKilledInALeaderSlotThenANewSessionWorks) {
         30s));
     ASSERT_TRUE(sim.signal(SIGKILL));
     EXPECT_EQ(sim.wait(5s), -SIGKILL);
-    // Pack notices the silence (2 s by default), frees what it owned and reports it.
+    // Pack notices the silence (10 s by default), frees what it owned and reports it.
     ASSERT_TRUE(eventually(
         [&] {
           return read_text(scratch.out / "pack1.log").find("validator lost") != std::string::npos;

@@ -51,6 +51,7 @@
 // still read a freed batch.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -146,10 +147,12 @@ private:
   // dispatch.cpp
   std::size_t dispatch();
   bool send_batch(const sched::PlannedBatch& b, bool resolve);
-  /// Bytes of every batch array pack allocates: room for the largest batch.
+  /// Bytes of every batch array pack allocates: room for the largest batch (the scheduler
+  /// clamps max_batch to 1..MAX_TRANSACTIONS_PER_MESSAGE the same way).
   [[nodiscard]] std::uint32_t batch_array_bytes() const {
-    return static_cast<std::uint32_t>(cfg_.sched.max_batch *
-                                      sizeof(abi::SharableTransactionRegion));
+    const std::size_t n =
+        std::clamp<std::size_t>(cfg_.sched.max_batch, 1, abi::MAX_TRANSACTIONS_PER_MESSAGE);
+    return static_cast<std::uint32_t>(n * sizeof(abi::SharableTransactionRegion));
   }
   // dispatch.cpp: time to inclusion (see the header comment)
   [[nodiscard]] static std::int64_t steady_ns();
