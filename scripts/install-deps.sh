@@ -7,6 +7,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config python3
   libgtest-dev libgmock-dev libbenchmark-dev
   libsodium-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev prometheus-cpp-dev
+  libglpk-dev
   clang libclang-rt-14-dev
 )
 

@@ -56,6 +56,12 @@ int main(int argc, char** argv) {
                  "Grid of the feed's bursts (arrival resolution), microseconds")
       ->capture_default_str();
   app.add_option("--policy", policies, "Run only these policies (repeatable; default: all)");
+  std::string bound = "lp";
+  app.add_option("--bound", bound,
+                 "lp: the LP relaxation's optimum (GLPK; tens of seconds on long runs); "
+                 "descent: the quicker, looser Lagrangian descent")
+      ->check(CLI::IsMember({"lp", "descent"}))
+      ->capture_default_str();
   app.add_option("--json", json_path, "Write the results as JSON to FILE");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
@@ -72,6 +78,7 @@ int main(int argc, char** argv) {
   if (tx_per_slot != 0) cfg.sim.tx_per_slot = tx_per_slot;
   cfg.sim.input = input;
   cfg.tick_ns = static_cast<std::int64_t>(tick_us * 1e3);
+  cfg.exact_bound = bound == "lp";
   if (auto r = cfg.validate(); !r) {
     std::cerr << r.error().message << "\n";
     return EXIT_BAD_OPTIONS;
@@ -119,7 +126,8 @@ int main(int argc, char** argv) {
                    {"leader_window", cfg.sim.leader_window},
                    {"leader_every", cfg.sim.leader_every},
                    {"ns_per_cu", cfg.sim.worker.ns_per_cu},
-                   {"tick_ns", cfg.tick_ns}};
+                   {"tick_ns", cfg.tick_ns},
+                   {"bound", bound}};
     j["policies"] = lab::rows_json(*rows);
     std::ofstream f(json_path);
     f << j.dump(2) << "\n";

@@ -33,7 +33,8 @@ nlohmann::json slots_json(const std::vector<SlotOutcome>& slots) {
                  {"cu_used", o.cu_used},
                  {"block_limit", o.block_limit},
                  {"included", o.included},
-                 {"bound_lamports", o.bound.bound}});
+                 {"bound_lamports", o.bound.bound},
+                 {"bound_lp_optimal", o.bound.lp_optimal}});
   }
   return a;
 }
@@ -78,6 +79,7 @@ PolicyRow summarize(const std::string& policy, const LabRun& run, double wall_ms
   }
   // The same for every policy; the per-slot sum (also valid, policy-dependent) is in JSON.
   row.bound = run.window_bound.bound;
+  row.bound_exact = run.window_bound.lp_optimal;
   row.ratio = row.bound == 0 ? 1.0 : static_cast<double>(row.fees) / static_cast<double>(row.bound);
   row.fill = limit == 0 ? 0.0 : static_cast<double>(cu) / static_cast<double>(limit);
   row.included = run.report.totals.included;
@@ -106,8 +108,10 @@ PolicyRow summarize(const std::string& policy, const LabRun& run, double wall_ms
 Result<std::vector<PolicyRow>> compare(const LabConfig& base,
                                        const std::vector<std::string>& policies) {
   std::vector<PolicyRow> rows;
+  auto cache = std::make_shared<WindowBoundCache>();
   for (const std::string& p : policies) {
     LabConfig cfg = base;
+    if (!cfg.bound_cache) cfg.bound_cache = cache;
     cfg.policy = p;
     const auto t0 = std::chrono::steady_clock::now();
     auto run = run_lab(cfg);
@@ -145,6 +149,7 @@ nlohmann::json rows_json(const std::vector<PolicyRow>& rows) {
         {{"policy", r.policy},
          {"fees_lamports", r.fees},
          {"bound_lamports", r.bound},
+         {"bound_lp_optimal", r.bound_exact},
          {"slot_bounds_lamports", r.slot_bounds},
          {"ratio", r.ratio},
          {"block_fill", r.fill},

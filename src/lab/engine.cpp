@@ -298,10 +298,20 @@ LabRun Engine::run() {
     for (SlotOutcome& o : out.leader_slots) {
       const std::int64_t end =
           t0_ + static_cast<std::int64_t>(o.slot - cfg_.sim.first_slot + 1) * slot_ns_;
-      o.bound = ledger_.slot_bound(o.slot, end, cfg_.sim.bank.limits);
+      o.bound = ledger_.slot_bound(o.slot, end, cfg_.sim.bank.limits, cfg_.exact_bound);
       ends.push_back(end);
     }
-    out.window_bound = ledger_.window_bound(ends, cfg_.sim.bank.limits);
+    std::vector<WindowItem> items = ledger_.window_items(ends);
+    const auto slots = static_cast<std::uint32_t>(ends.size());
+    WindowBoundCache* cache = cfg_.bound_cache.get();
+    if (cache != nullptr && cache->slots == slots && cache->exact_lp == cfg_.exact_bound &&
+        cache->items == items) {
+      out.window_bound = cache->result;
+    } else {
+      out.window_bound = window_fee_upper_bound(items, slots, cfg_.sim.bank.limits,
+                                                DEFAULT_BOUND_ROUNDS, cfg_.exact_bound);
+      if (cache != nullptr) *cache = {std::move(items), slots, cfg_.exact_bound, out.window_bound};
+    }
   }
   out.latencies_ns = ledger_.latencies();
   out.vote_delays_ns = ledger_.vote_delays(t0_, slot_ns_, cfg_.sim.first_slot);

@@ -51,18 +51,24 @@ void TxLedger::included(const sim::Signature& sig, std::uint64_t slot, std::int6
 }
 
 BoundResult TxLedger::slot_bound(std::uint64_t slot, std::int64_t end_ns,
-                                 const txn::BlockLimits& limits) const {
+                                 const txn::BlockLimits& limits, bool exact_lp) const {
   std::vector<BoundItem> items;
   for (const LedgerEntry& e : entries_) {
     if (!e.feasible || e.arrival_ns >= end_ns) continue;
     if (e.included_slot != NOT_INCLUDED && e.included_slot < slot) continue;
     items.push_back(BoundItem{e.fee, e.cost, e.vote, e.accounts});
   }
-  return fee_upper_bound(items, limits);
+  return fee_upper_bound(items, limits, DEFAULT_BOUND_ROUNDS, exact_lp);
 }
 
 BoundResult TxLedger::window_bound(std::span<const std::int64_t> slot_ends_ns,
-                                   const txn::BlockLimits& limits) const {
+                                   const txn::BlockLimits& limits, bool exact_lp) const {
+  const std::vector<WindowItem> items = window_items(slot_ends_ns);
+  return window_fee_upper_bound(items, static_cast<std::uint32_t>(slot_ends_ns.size()), limits,
+                                DEFAULT_BOUND_ROUNDS, exact_lp);
+}
+
+std::vector<WindowItem> TxLedger::window_items(std::span<const std::int64_t> slot_ends_ns) const {
   std::vector<WindowItem> items;
   for (const LedgerEntry& e : entries_) {
     if (!e.feasible) continue;
@@ -73,7 +79,7 @@ BoundResult TxLedger::window_bound(std::span<const std::int64_t> slot_ends_ns,
     if (first >= slot_ends_ns.size()) continue;
     items.push_back(WindowItem{e.fee, e.cost, e.vote, e.accounts, first});
   }
-  return window_fee_upper_bound(items, static_cast<std::uint32_t>(slot_ends_ns.size()), limits);
+  return items;
 }
 
 std::vector<std::int64_t> TxLedger::latencies() const {

@@ -5,6 +5,9 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
+
+#include <glpk.h>
 
 namespace extpack::lab {
 
@@ -16,6 +19,15 @@ using Real = long double;
 constexpr Real STALL_RELATIVE = 1e-12L;
 /// Allowance for rounding error when turning the real-valued bound into lamports.
 constexpr Real ROUNDING_ALLOWANCE = 0.25L;
+/// Column-generation rounds of the exact LP (each one a warm-started simplex).
+constexpr std::uint32_t LP_MAX_ROUNDS = 12;
+/// Real time one simplex may take before GLPK stops it (its duals are still used).
+constexpr int LP_TIME_LIMIT_MS = 300'000;
+/// Reduced fee, relative to the fee, above which a left-out (item, slot) becomes a column.
+constexpr Real LP_PRICE_TOLERANCE = 1e-9L;
+/// Items whose best reduced fee at the descent's multipliers is above -this x their fee
+/// start as columns of the LP.
+constexpr Real LP_START_MARGIN = 0.25L;
 
 /// One limit of one slot: a block, vote or account limit with its members and multiplier.
 struct Constraint {
@@ -107,10 +119,134 @@ void add_if_binding(std::vector<Constraint>& cs, std::span<const WindowItem> ite
   if (total > cap) cs.push_back(Constraint{s, cap, std::move(members), 0});
 }
 
+/// Sets every multiplier to `lambda` (one per constraint), with fresh penalty sums.
+void set_multipliers(std::vector<Constraint>& cs, const std::vector<Real>& lambda, Penalties& pen) {
+  for (std::size_t g = 0; g < cs.size(); ++g) {
+    cs[g].lambda = lambda[g];
+    for (std::uint32_t i : cs[g].members)
+      pen.at(i, cs[g].slot) += lambda[g];
+  }
+}
+
+struct GlpDeleter {
+  void operator()(glp_prob* p) const { glp_delete_prob(p); }
+};
+
+/// The LP relaxation solved by GLPK's primal simplex on a working set of columns (item i
+/// in slot s), grown by column generation. After each solve the duals of the limit rows
+/// become the multipliers, L is evaluated over EVERY item with them, and every (i, s) not
+/// yet a column whose reduced fee exceeds the dual of i's row "at most one slot" (0 if i
+/// has no column yet) becomes one. When none is left the duals are optimal for the whole
+/// LP and L equals its optimum. Starting each item in its single best slot keeps the
+/// model small: most items are indifferent between slots (only the block limit holds
+/// them), and offering each in every slot made the simplex 5x slower.
+/// Validity never rests on GLPK: whatever it returns, the duals are clamped to >= 0 and L
+/// is computed here, so it is a bound (weak duality, see the header); a poor or unfinished
+/// solve only gives a looser one. `lambda` holds the multipliers of the least L the
+/// descent found, which choose the first columns, and receives the best; returns the least
+/// L seen.
+Real lp_refine(std::span<const WindowItem> items, std::uint32_t slots, std::vector<Constraint>& cs,
+               std::vector<Real>& lambda, const std::vector<std::uint32_t>& usable,
+               BoundResult& out) {
+  Real best = std::numeric_limits<Real>::max();
+  // The first columns: each item the start prices above -1/4 of its fee, in its best slot.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> add; // (item, slot)
+  {
+    Penalties pen(items, slots);
+    set_multipliers(cs, lambda, pen);
+    best = pen.lagrangian(cs);
+    for (std::uint32_t i : usable) {
+      const WindowItem& it = items[i];
+      std::uint32_t arg = it.first_slot;
+      for (std::uint32_t s = it.first_slot + 1; s < slots; ++s)
+        if (pen.reduced(i, s) > pen.reduced(i, arg)) arg = s;
+      if (pen.reduced(i, arg) > -LP_START_MARGIN * static_cast<Real>(it.fee))
+        add.emplace_back(i, arg);
+    }
+  }
+  // GLPK prints progress (scaling, simplex) unless told not to; restored on return.
+  struct QuietGlpk {
+    int was = glp_term_out(GLP_OFF);
+    ~QuietGlpk() { glp_term_out(was); }
+  } quiet;
+  std::unique_ptr<glp_prob, GlpDeleter> lp(glp_create_prob());
+  glp_set_obj_dir(lp.get(), GLP_MAX);
+  // Rows 1..cs.size(): the limits (all of them, even while empty: their duals index cs).
+  glp_add_rows(lp.get(), static_cast<int>(cs.size()));
+  for (std::size_t g = 0; g < cs.size(); ++g) {
+    glp_set_row_bnds(lp.get(), static_cast<int>(g + 1), GLP_UP, 0.0,
+                     static_cast<double>(cs[g].capacity));
+  }
+  // The limits each item is in (any slot), for building its columns.
+  std::vector<std::vector<std::uint32_t>> rows_of(items.size());
+  for (std::uint32_t g = 0; g < cs.size(); ++g) {
+    for (std::uint32_t i : cs[g].members)
+      rows_of[i].push_back(g);
+  }
+  std::vector<int> assign_row(items.size(), 0); // GLPK row of Σ_s x_is <= 1; 0 = no column yet
+  std::vector<bool> is_col(items.size() * slots, false);
+  std::vector<int> idx{0};
+  std::vector<double> val{0.0};
+  glp_smcp parm;
+  glp_init_smcp(&parm);
+  parm.msg_lev = GLP_MSG_OFF;
+  parm.tm_lim = LP_TIME_LIMIT_MS;
+  std::vector<Real> duals(cs.size());
+  for (std::uint32_t round = 0; round < LP_MAX_ROUNDS && !add.empty(); ++round) {
+    for (const auto& [i, s] : add) {
+      const WindowItem& it = items[i];
+      if (assign_row[i] == 0) {
+        assign_row[i] = glp_add_rows(lp.get(), 1);
+        glp_set_row_bnds(lp.get(), assign_row[i], GLP_UP, 0.0, 1.0);
+      }
+      is_col[std::size_t{i} * slots + s] = true;
+      const int col = glp_add_cols(lp.get(), 1);
+      glp_set_col_bnds(lp.get(), col, GLP_LO, 0.0, 0.0); // <= 1 by its assignment row
+      glp_set_obj_coef(lp.get(), col, static_cast<double>(it.fee));
+      idx.resize(1);
+      val.resize(1);
+      for (std::uint32_t g : rows_of[i]) {
+        if (cs[g].slot != s) continue;
+        idx.push_back(static_cast<int>(g + 1));
+        val.push_back(static_cast<double>(it.cost));
+      }
+      idx.push_back(assign_row[i]);
+      val.push_back(1.0);
+      glp_set_mat_col(lp.get(), col, static_cast<int>(idx.size() - 1), idx.data(), val.data());
+    }
+    add.clear();
+    if (round == 0) glp_scale_prob(lp.get(), GLP_SF_AUTO);
+    ++out.lp_solves;
+    if (glp_simplex(lp.get(), &parm) != 0) break; // the solver gave up: keep what we have
+    for (std::size_t g = 0; g < cs.size(); ++g)
+      duals[g] = std::max<Real>(0, glp_get_row_dual(lp.get(), static_cast<int>(g + 1)));
+    Penalties pen(items, slots);
+    set_multipliers(cs, duals, pen);
+    const Real v = pen.lagrangian(cs);
+    if (v < best) {
+      best = v;
+      lambda = duals;
+    }
+    for (std::uint32_t i : usable) {
+      const WindowItem& it = items[i];
+      const Real u =
+          assign_row[i] == 0 ? 0 : std::max<Real>(0, glp_get_row_dual(lp.get(), assign_row[i]));
+      const Real tol = LP_PRICE_TOLERANCE * std::max<Real>(1, it.fee);
+      for (std::uint32_t s = it.first_slot; s < slots; ++s) {
+        if (!is_col[std::size_t{i} * slots + s] && pen.reduced(i, s) - u > tol)
+          add.emplace_back(i, s);
+      }
+    }
+    if (add.empty() && glp_get_status(lp.get()) == GLP_OPT) out.lp_optimal = true;
+  }
+  return best;
+}
+
 } // namespace
 
 BoundResult window_fee_upper_bound(std::span<const WindowItem> items, std::uint32_t slots,
-                                   const txn::BlockLimits& limits, std::uint32_t max_rounds) {
+                                   const txn::BlockLimits& limits, std::uint32_t max_rounds,
+                                   bool exact_lp) {
   BoundResult out;
   if (slots == 0) return out;
   std::vector<std::uint32_t> usable; // items some slot of the window can take
@@ -148,6 +284,7 @@ BoundResult window_fee_upper_bound(std::span<const WindowItem> items, std::uint3
   // their sum, since max over slots <= sum over slots of non-negative terms).
   std::vector<std::pair<Real, std::uint32_t>> scratch;
   Real best = std::numeric_limits<Real>::max();
+  std::vector<Real> best_lambda(cs.size(), 0);
   // Neither start dominates: run the joint descent from λ = 0 and from the per-slot
   // multipliers, and keep the least L either reaches.
   for (const bool from_slots : {false, true}) {
@@ -166,11 +303,17 @@ BoundResult window_fee_upper_bound(std::span<const WindowItem> items, std::uint3
         const Real v = pen.lagrangian(cs);
         const bool stalled = phase_best - v <= STALL_RELATIVE * std::max<Real>(phase_best, 1);
         phase_best = std::min(phase_best, v);
-        best = std::min(best, v); // every λ >= 0 gives a valid bound: keep the least
+        if (v < best) { // every λ >= 0 gives a valid bound: keep the least
+          best = v;
+          for (std::size_t g = 0; g < cs.size(); ++g)
+            best_lambda[g] = cs[g].lambda;
+        }
         if (stalled) break;
       }
     }
   }
+  if (exact_lp && !cs.empty())
+    best = std::min(best, lp_refine(items, slots, cs, best_lambda, usable, out));
   const Real rounded = std::floor(best + ROUNDING_ALLOWANCE);
   out.bound = rounded <= 0 ? 0 : static_cast<std::uint64_t>(rounded);
   out.bound = std::min(out.bound, out.total_fees);
@@ -178,12 +321,12 @@ BoundResult window_fee_upper_bound(std::span<const WindowItem> items, std::uint3
 }
 
 BoundResult fee_upper_bound(std::span<const BoundItem> items, const txn::BlockLimits& limits,
-                            std::uint32_t max_rounds) {
+                            std::uint32_t max_rounds, bool exact_lp) {
   std::vector<WindowItem> w;
   w.reserve(items.size());
   for (const BoundItem& it : items)
     w.push_back(WindowItem{it.fee, it.cost, it.vote, it.accounts, 0});
-  return window_fee_upper_bound(w, 1, limits, max_rounds);
+  return window_fee_upper_bound(w, 1, limits, max_rounds, exact_lp);
 }
 
 } // namespace extpack::lab

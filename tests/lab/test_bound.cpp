@@ -1,8 +1,10 @@
 // The offline fee bound: exact on small instances whose optimum is known by hand, never
-// below the brute-force optimum, never looser than the block-only fractional knapsack.
+// below the brute-force optimum, never looser than the block-only fractional knapsack,
+// and (exact mode) equal to the LP relaxation's optimum solved as one whole model.
 #include <algorithm>
 #include <random>
 
+#include <glpk.h>
 #include <gtest/gtest.h>
 
 #include "extpack/lab/upper_bound.hpp"
@@ -268,6 +270,106 @@ TEST(WindowBound, RandomWindowsNeverBelowOptimumNorAboveTheSlotSum) {
     if (r.bound + 1 < sum) ++tighter;
   }
   EXPECT_GT(tighter, 30); // sharing items across slots must pay off on many instances
+}
+
+/// The LP relaxation of the window problem built whole (every item in every slot it can go
+/// in, every limit) and solved by GLPK in one go: the oracle for the column generation.
+double whole_lp(const std::vector<WindowItem>& items, std::uint32_t slots,
+                const txn::BlockLimits& l) {
+  glp_prob* lp = glp_create_prob();
+  glp_set_obj_dir(lp, GLP_MAX);
+  // Rows: per slot block, vote and 3 accounts (5 per slot), then one per item.
+  const int per_slot = 5;
+  glp_add_rows(lp, static_cast<int>(slots) * per_slot + static_cast<int>(items.size()));
+  for (std::uint32_t s = 0; s < slots; ++s) {
+    glp_set_row_bnds(lp, static_cast<int>(s) * per_slot + 1, GLP_UP, 0, double(l.max_block_units));
+    glp_set_row_bnds(lp, static_cast<int>(s) * per_slot + 2, GLP_UP, 0, double(l.max_vote_units));
+    for (int a = 0; a < 3; ++a) {
+      glp_set_row_bnds(lp, static_cast<int>(s) * per_slot + 3 + a, GLP_UP, 0,
+                       double(l.max_writable_account_units));
+    }
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const int row = static_cast<int>(slots) * per_slot + 1 + static_cast<int>(i);
+    glp_set_row_bnds(lp, row, GLP_UP, 0, 1);
+    for (std::uint32_t s = items[i].first_slot; s < slots; ++s) {
+      const int col = glp_add_cols(lp, 1);
+      glp_set_col_bnds(lp, col, GLP_LO, 0, 0);
+      glp_set_obj_coef(lp, col, double(items[i].fee));
+      std::vector<int> idx{0, static_cast<int>(s) * per_slot + 1, row};
+      std::vector<double> val{0, double(items[i].cost), 1};
+      if (items[i].vote) {
+        idx.push_back(static_cast<int>(s) * per_slot + 2);
+        val.push_back(double(items[i].cost));
+      }
+      for (auto a : items[i].accounts) {
+        idx.push_back(static_cast<int>(s) * per_slot + 3 + static_cast<int>(a));
+        val.push_back(double(items[i].cost));
+      }
+      glp_set_mat_col(lp, col, static_cast<int>(idx.size() - 1), idx.data(), val.data());
+    }
+  }
+  glp_smcp parm;
+  glp_init_smcp(&parm);
+  parm.msg_lev = GLP_MSG_OFF;
+  EXPECT_EQ(glp_simplex(lp, &parm), 0);
+  EXPECT_EQ(glp_get_status(lp), GLP_OPT);
+  const double v = glp_get_obj_val(lp);
+  glp_delete_prob(lp);
+  return v;
+}
+
+TEST(WindowBound, ExactModeIsTheWholeLpOptimumAndNoLooserThanTheDescent) {
+  std::mt19937_64 rng(7);
+  int tighter = 0;
+  for (int round = 0; round < 200; ++round) {
+    const std::uint32_t slots = 1 + round % 4;
+    const std::size_t n = 10 + round % 40;
+    std::vector<WindowItem> w;
+    for (std::size_t i = 0; i < n; ++i) {
+      WindowItem it =
+          witem(rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
+      it.vote = (rng() & 7) == 0;
+      for (std::uint32_t a = 0; a < 3; ++a)
+        if ((rng() % 3) == 0) it.accounts.push_back(a);
+      w.push_back(std::move(it));
+    }
+    const auto l = limits(60 + rng() % 100, 20 + rng() % 40, 10 + rng() % 30);
+    const auto exact = window_fee_upper_bound(w, slots, l);
+    const auto descent = window_fee_upper_bound(w, slots, l, DEFAULT_BOUND_ROUNDS, false);
+    EXPECT_EQ(descent.lp_solves, 0u);
+    ASSERT_LE(exact.bound, descent.bound) << "round " << round;
+    if (exact.constraints > 0) {
+      ASSERT_TRUE(exact.lp_optimal) << "round " << round;
+      // The bound is floor(L + 1/4) of the LP optimum (see upper_bound.hpp).
+      const double lp = whole_lp(w, slots, l);
+      ASSERT_NEAR(static_cast<double>(exact.bound), std::floor(lp + 0.25), 1.0)
+          << "round " << round;
+      ASSERT_GE(static_cast<double>(exact.bound) + 1e-6, std::floor(lp)) << "round " << round;
+    }
+    if (exact.bound < descent.bound) ++tighter;
+  }
+  // The coordinate descent stalls above the LP optimum when limits bind together.
+  EXPECT_GT(tighter, 10);
+}
+
+TEST(WindowBound, ExactModeNeverBelowTheBruteForceOptimum) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 150; ++round) {
+    const std::uint32_t slots = 2 + round % 2;
+    const std::size_t n = 4 + round % 4;
+    std::vector<WindowItem> w;
+    for (std::size_t i = 0; i < n; ++i) {
+      WindowItem it =
+          witem(rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
+      it.vote = (rng() & 7) == 0;
+      if (rng() & 1) it.accounts.push_back(static_cast<std::uint32_t>(rng() % 3));
+      w.push_back(std::move(it));
+    }
+    const auto l = limits(40 + rng() % 40, 20 + rng() % 30, 10 + rng() % 30);
+    ASSERT_GE(window_fee_upper_bound(w, slots, l).bound, brute_force_window(w, slots, l))
+        << "round " << round;
+  }
 }
 
 } // namespace

@@ -48,12 +48,13 @@ struct FailureGroups {
 
 struct PolicyRow {
   std::string policy;
-  std::uint64_t fees = 0;  ///< lamports
-  std::uint64_t bound = 0;       ///< lamports: the joint window bound
-  std::uint64_t slot_bounds = 0; ///< lamports: Σ of the per-slot bounds
+  std::uint64_t fees = 0;         ///< lamports
+  std::uint64_t bound = 0;        ///< lamports: the joint window bound
+  std::uint64_t slot_bounds = 0;  ///< lamports: Σ of the per-slot bounds
+  bool bound_exact = false;       ///< `bound` is the LP relaxation's optimum (lp_optimal)
   std::vector<SlotOutcome> slots; ///< per leader slot, with its own bound
-  double ratio = 0;        ///< fees / bound (1 when the bound is 0)
-  double fill = 0;         ///< fraction of the leader blocks' limits used
+  double ratio = 0;               ///< fees / bound (1 when the bound is 0)
+  double fill = 0;                ///< fraction of the leader blocks' limits used
   std::uint64_t included = 0;
   std::uint64_t votes_included = 0; ///< simple votes among `included`
   std::uint64_t votes_fed = 0;      ///< simple votes the feed offered

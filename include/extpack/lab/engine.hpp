@@ -30,6 +30,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,17 @@
 
 namespace extpack::lab {
 
+/// The joint bound of the last run and what it bounded: runs of several policies over the
+/// same workload offer the same candidates, and the exact bound of a long run takes tens
+/// of seconds, so a comparison computes it once. A run reuses it only if its candidates
+/// are identical, item for item.
+struct WindowBoundCache {
+  std::vector<WindowItem> items;
+  std::uint32_t slots = 0;
+  bool exact_lp = false;
+  BoundResult result{};
+};
+
 struct LabConfig {
   sim::SimConfig sim{}; ///< slots, seed, workload, input file, bank and worker models
   std::uint32_t workers = 4;
@@ -54,6 +66,11 @@ struct LabConfig {
   pack::RuntimeConfig pack{};
   std::uint64_t allocator_size = 256ull * 1024 * 1024; ///< bytes, a multiple of 2 MiB
   bool bounds = true; ///< compute the upper bound of every leader slot
+  /// Solve the bounds' LP relaxation exactly (GLPK); false: the Lagrangian descent only,
+  /// faster and looser (upper_bound.hpp).
+  bool exact_bound = true;
+  /// Shared by the runs of one comparison (see WindowBoundCache); null: no reuse.
+  std::shared_ptr<WindowBoundCache> bound_cache;
   /// Virtual time allowed after the last slot for pack to get its batches answered, ns.
   std::int64_t drain_limit_ns = 2'000'000'000;
 
@@ -77,10 +94,10 @@ struct LabRun {
   /// The joint bound of all leader slots (TxLedger::window_bound): the same for every
   /// policy on the same workload.
   BoundResult window_bound{};
-  std::vector<std::int64_t> latencies_ns; ///< arrival to inclusion, every included tx
+  std::vector<std::int64_t> latencies_ns;   ///< arrival to inclusion, every included tx
   std::vector<std::int64_t> vote_delays_ns; ///< TxLedger::vote_delays, every included vote
-  std::uint64_t distinct_offered = 0;     ///< distinct signatures handed to pack
-  std::uint64_t pack_outstanding = 0;     ///< allocations of pack's id left after shutdown
+  std::uint64_t distinct_offered = 0;       ///< distinct signatures handed to pack
+  std::uint64_t pack_outstanding = 0;       ///< allocations of pack's id left after shutdown
   /// Allocations still held per allocator worker id (0 = TPU, 1..W workers, W+1 pack).
   std::vector<std::uint64_t> outstanding_by_id;
   nlohmann::json pack_stats;

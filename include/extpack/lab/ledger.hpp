@@ -58,12 +58,16 @@ public:
 
   /// The bound of leader slot `slot`, which ended at `end_ns` (exclusive).
   [[nodiscard]] BoundResult slot_bound(std::uint64_t slot, std::int64_t end_ns,
-                                       const txn::BlockLimits& limits) const;
+                                       const txn::BlockLimits& limits, bool exact_lp = true) const;
   /// The joint bound of all leader slots of a run (window_fee_upper_bound): `slot_ends_ns`
   /// are their end times in increasing order; a candidate may go in any of them that ends
   /// after it arrived. Independent of what any policy did, so one bound serves every policy.
   [[nodiscard]] BoundResult window_bound(std::span<const std::int64_t> slot_ends_ns,
-                                         const txn::BlockLimits& limits) const;
+                                         const txn::BlockLimits& limits,
+                                         bool exact_lp = true) const;
+  /// The candidates window_bound() bounds, in ledger order.
+  [[nodiscard]] std::vector<WindowItem>
+  window_items(std::span<const std::int64_t> slot_ends_ns) const;
   /// Arrival-to-inclusion time of every included transaction, ns, in ledger order.
   [[nodiscard]] std::vector<std::int64_t> latencies() const;
   /// For every included simple vote, the time from when the including slot could first
