@@ -59,7 +59,8 @@ void PackRuntime::apply_progress(const abi::ProgressMessage& m) {
     spdlog::debug("slot {}: leader, {} cost units remaining, {} queued", m.current_slot,
                   m.remaining_cost_units, sched_.container().ready_size());
   }
-  sched_.on_progress(m.current_slot, leader, m.remaining_cost_units, m.current_slot_progress);
+  sched_.on_progress(m.current_slot, leader, m.remaining_cost_units, m.current_slot_progress,
+                     m.next_leader_slot, m.leader_range_end);
   leader_ = leader;
   last_slot_ = m.current_slot;
   have_progress_ = true;

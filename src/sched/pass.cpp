@@ -9,8 +9,7 @@
 namespace extpack::sched {
 
 SchedulePass::SchedulePass(Scheduler& s, std::vector<PlannedBatch>& out)
-    : s_(s), out_(out), workers_(s.pass_workers_), open_(s.pass_open_),
-      skipped_(s.pass_skipped_) {
+    : s_(s), out_(out), workers_(s.pass_workers_), open_(s.pass_open_), skipped_(s.pass_skipped_) {
   // The scratch vectors are the scheduler's and keep their capacity: no allocation per pass.
   const std::uint32_t n = s.num_workers();
   open_.assign(n, -1);
@@ -70,6 +69,9 @@ std::uint64_t SchedulePass::worker_cost(std::uint32_t worker) const {
 }
 std::uint8_t SchedulePass::slot_progress() const {
   return s_.slot_progress();
+}
+std::uint64_t SchedulePass::leader_slots_after() const {
+  return s_.leader_slots_after();
 }
 std::uint64_t SchedulePass::slot() const {
   return s_.slot();

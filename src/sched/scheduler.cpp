@@ -85,7 +85,8 @@ Admission Scheduler::insert(NewTx tx) {
 }
 
 void Scheduler::on_progress(std::uint64_t slot, bool leader, std::uint64_t remaining_cost_units,
-                            std::uint8_t progress_pct) {
+                            std::uint8_t progress_pct, std::uint64_t next_leader_slot,
+                            std::uint64_t leader_range_end) {
   const std::uint8_t pct = progress_pct <= 100 ? progress_pct : UNKNOWN_PROGRESS;
   if (slot != budget_.slot()) {
     const bool first = budget_.slot() == NO_SLOT;
@@ -103,6 +104,18 @@ void Scheduler::on_progress(std::uint64_t slot, bool leader, std::uint64_t remai
   progress_pct_ = progress_silent_ && pct == 0 ? UNKNOWN_PROGRESS : pct;
   leader_ = leader;
   if (leader) budget_.on_progress(remaining_cost_units);
+  // The window goes on only if the next leader slot is the next slot; a next leader slot
+  // further away (or none) makes this the window's last slot. An inconsistent range (the
+  // runtime rejects those before they get here) reads as unknown.
+  if (next_leader_slot == NO_SLOT || next_leader_slot <= slot) {
+    leader_slots_after_ = UNKNOWN_WINDOW;
+  } else if (next_leader_slot > slot + 1) {
+    leader_slots_after_ = 0;
+  } else if (leader_range_end == NO_SLOT || leader_range_end < next_leader_slot) {
+    leader_slots_after_ = UNKNOWN_WINDOW;
+  } else {
+    leader_slots_after_ = leader_range_end - slot;
+  }
 }
 
 void Scheduler::schedule(std::vector<PlannedBatch>& out) {

@@ -114,6 +114,29 @@ TEST(PackRuntime, RespectsRemainingCostUnits) {
   expect_accounted(*rt);
 }
 
+TEST(PackRuntime, PassesTheLeaderWindowToTheScheduler) {
+  MockValidator v;
+  auto rt = make_runtime(v);
+  abi::ProgressMessage m{};
+  m.leader_state = abi::IS_LEADER;
+  m.current_slot = 40;
+  m.next_leader_slot = 41;
+  m.leader_range_end = 43;
+  m.remaining_cost_units = 60'000'000;
+  m.current_slot_progress = 10;
+  v.push_progress(m);
+  test::poll(*rt);
+  EXPECT_EQ(rt->scheduler().leader_slots_after(), 3u);
+  m.current_slot = 43;
+  m.next_leader_slot = 48;
+  m.leader_range_end = 51;
+  v.push_progress(m);
+  test::poll(*rt);
+  EXPECT_EQ(rt->scheduler().leader_slots_after(), 0u);
+  rt->shutdown();
+  EXPECT_EQ(v.outstanding(), 0u);
+}
+
 TEST(PackRuntime, NoSchedulingWhenNotLeader) {
   MockValidator v;
   auto rt = make_runtime(v);

@@ -33,6 +33,10 @@ struct Scenario {
   std::uint32_t steps_per_slot = 10;
   std::uint32_t latency_steps = 1; ///< steps a batch stays in flight
   bool report_progress = true;
+  /// Consecutive leader slots per window, reported as next_leader_slot / leader_range_end
+  /// (the next window is taken to start `leader_window` slots after this one ends); 0: the
+  /// window is not reported.
+  std::uint32_t leader_window = 0;
   std::vector<ScenarioTx> txs;
 };
 
@@ -94,8 +98,16 @@ inline ScenarioResult run_scenario(const Scenario& sc, const char* policy) {
       }
       complete(false);
       const auto pct = static_cast<std::uint8_t>(step * 100 / sc.steps_per_slot);
-      s->on_progress(slot + 1, true, L.max_block_units - std::min(L.max_block_units, included),
-                     sc.report_progress ? pct : UNKNOWN_PROGRESS);
+      const std::uint64_t abs = slot + 1; // slot numbers start at 1
+      std::uint64_t next_leader = NO_SLOT, range_end = NO_SLOT;
+      if (sc.leader_window != 0) {
+        const std::uint64_t start = abs - slot % sc.leader_window;
+        const bool last = slot % sc.leader_window == sc.leader_window - 1;
+        next_leader = last ? abs + 1 + sc.leader_window : abs + 1;
+        range_end = last ? next_leader + sc.leader_window - 1 : start + sc.leader_window - 1;
+      }
+      s->on_progress(abs, true, L.max_block_units - std::min(L.max_block_units, included),
+                     sc.report_progress ? pct : UNKNOWN_PROGRESS, next_leader, range_end);
       std::vector<PlannedBatch> out;
       s->schedule(out);
       for (const PlannedBatch& b : out) {

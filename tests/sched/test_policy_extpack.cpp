@@ -148,5 +148,46 @@ TEST(ExtpackScenario, LeavesRoomForTheValueTheRestOfTheSlotBrings) {
     EXPECT_GE(c * 100, sc.cfg.limits.max_block_units * 99) << "block fill below 99 %";
 }
 
+/// Leader windows of `window` slots: every slot a backlog of filler that could fill the
+/// block 1.6 times arrives at its start, and a valuable transaction at every other of its
+/// 40 steps (progress is reported at each step, 2.5 % apart).
+Scenario late_valuable_arrivals(std::uint32_t window, bool reported) {
+  Scenario sc;
+  sc.cfg.capacity = 4096;
+  sc.cfg.limits.max_block_units = 1'000'000;
+  sc.cfg.limits.max_writable_account_units = 1'000'000;
+  sc.workers = 4;
+  sc.slots = 2 * window;
+  sc.steps_per_slot = 40;
+  sc.leader_window = reported ? window : 0;
+  std::uint32_t account = 1;
+  for (std::uint32_t slot = 0; slot < sc.slots; ++slot) {
+    for (int i = 0; i < 80; ++i)
+      sc.txs.push_back(ScenarioTx{slot, 0, {account++}, {}, 10'000, 20'000, false});
+    for (std::uint32_t step = 0; step < 40; step += 2)
+      sc.txs.push_back(ScenarioTx{slot, step, {account++}, {}, 100'000, 10'000, false});
+  }
+  return sc;
+}
+
+TEST(ExtpackScenario, LastSlotOfTheLeaderWindowKeepsRoomForLateArrivals) {
+  // In a slot that another of ours follows, whatever arrives after the block filled goes
+  // in the next one; in the last slot of the window it would go to another leader. So
+  // there the end phase starts later and the forecast keeps room for the late valuable
+  // arrivals. Without the window reported, the last slot is planned like any other and
+  // its late arrivals are left out.
+  const test::ScenarioResult with = test::run_scenario(late_valuable_arrivals(4, true), "extpack");
+  const test::ScenarioResult without =
+      test::run_scenario(late_valuable_arrivals(4, false), "extpack");
+  // Every valuable transaction (160, 100,000 each) is included: fees = 160 * 100,000 plus
+  // 10,000 per filler transaction.
+  constexpr std::uint64_t valuable = 8 * 20;
+  ASSERT_GE(with.included, valuable);
+  EXPECT_EQ(with.fees, valuable * 100'000 + (with.included - valuable) * 10'000);
+  EXPECT_GT(with.fees, without.fees);
+  for (std::uint64_t c : with.slot_cost)
+    EXPECT_GE(c * 100, 1'000'000ull * 99) << "block fill below 99 %";
+}
+
 } // namespace
 } // namespace extpack::sched

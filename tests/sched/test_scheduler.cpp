@@ -619,6 +619,33 @@ TEST(Scheduler, ProgressStuckAtZeroForAWholeLeaderSlotReadsAsUnknown) {
   EXPECT_EQ(s->slot_progress(), 0);
 }
 
+TEST(Scheduler, LeaderSlotsAfterFollowsTheReportedWindow) {
+  SchedConfig cfg;
+  auto s = make_scheduler(cfg, 2);
+  // Not reported (the defaults): unknown.
+  s->on_progress(100, true, 48'000'000, 10);
+  EXPECT_EQ(s->leader_slots_after(), UNKNOWN_WINDOW);
+  // Leader in 100..103 (3.1: next_leader_slot excludes the current slot, the range end
+  // is inclusive).
+  s->on_progress(100, true, 48'000'000, 10, 101, 103);
+  EXPECT_EQ(s->leader_slots_after(), 3u);
+  s->on_progress(102, true, 48'000'000, 10, 103, 103);
+  EXPECT_EQ(s->leader_slots_after(), 1u);
+  // The last slot: the next leader slot is the next window's.
+  s->on_progress(103, true, 48'000'000, 10, 108, 111);
+  EXPECT_EQ(s->leader_slots_after(), 0u);
+  // The next slot is ours but the range end is unknown or inconsistent: unknown.
+  s->on_progress(108, true, 48'000'000, 10, 109, NO_SLOT);
+  EXPECT_EQ(s->leader_slots_after(), UNKNOWN_WINDOW);
+  s->on_progress(108, true, 48'000'000, 10, 109, 107);
+  EXPECT_EQ(s->leader_slots_after(), UNKNOWN_WINDOW);
+  // No next leader slot known at all, or one not after the current slot: unknown.
+  s->on_progress(109, true, 48'000'000, 10, NO_SLOT, NO_SLOT);
+  EXPECT_EQ(s->leader_slots_after(), UNKNOWN_WINDOW);
+  s->on_progress(109, true, 48'000'000, 10, 109, 111);
+  EXPECT_EQ(s->leader_slots_after(), UNKNOWN_WINDOW);
+}
+
 TEST(Scheduler, PacingPolicyStillSchedulesWhenTheValidatorNeverReportsProgress) {
   SchedConfig cfg;
   auto s = make_scheduler(cfg, 2, "greedy");

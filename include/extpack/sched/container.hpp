@@ -43,9 +43,9 @@ struct NewTx {
   std::uint64_t cost = 0;
   std::uint64_t rank = 0;
   txn::Signature signature{};
-  std::uint64_t fee = 0; ///< everything the fee payer is charged, lamports
-  txn::Pubkey payer{};   ///< the fee payer
-  txn::Hash blockhash{}; ///< its recent blockhash
+  std::uint64_t fee = 0;       ///< everything the fee payer is charged, lamports
+  txn::Pubkey payer{};         ///< the fee payer
+  txn::Hash blockhash{};       ///< its recent blockhash
   std::int64_t arrival_ns = 0; ///< when the caller read it (its own clock), for latency
   bool vote = false;
   /// Accounts are incomplete until a RESOLVE answers (v0 with address-table lookups).

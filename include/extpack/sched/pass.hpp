@@ -89,6 +89,9 @@ public:
   [[nodiscard]] std::uint64_t worker_cost(std::uint32_t worker) const;
   /// Percent of the slot's time elapsed, or UNKNOWN_PROGRESS.
   [[nodiscard]] std::uint8_t slot_progress() const;
+  /// Scheduler::leader_slots_after(): consecutive leader slots after this one, 0 in the
+  /// last slot of the leader window, UNKNOWN_WINDOW if not reported.
+  [[nodiscard]] std::uint64_t leader_slots_after() const;
   [[nodiscard]] std::uint64_t slot() const;
   /// Cost units of this slot included (actual) or in flight (estimated).
   [[nodiscard]] std::uint64_t slot_used() const;
@@ -110,7 +113,7 @@ private:
   Scheduler& s_;
   std::vector<PlannedBatch>& out_;
   std::vector<std::uint32_t>& workers_; ///< Scheduler::pass_workers_
-  std::vector<std::int32_t>& open_; ///< per worker: index into out_ of its open batch, or -1
+  std::vector<std::int32_t>& open_;     ///< per worker: index into out_ of its open batch, or -1
   std::vector<EntryId>& skipped_;
   std::uint32_t scanned_ = 0;
 };

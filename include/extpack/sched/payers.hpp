@@ -41,8 +41,7 @@ public:
   /// True if a transaction of `payer` with total fee `fee` can be sent now: no known
   /// balance, or known balance >= fee + fees in flight. `in_flight` is set to whether the
   /// payer has transactions in flight.
-  [[nodiscard]] bool affordable(const txn::Pubkey& payer, std::uint64_t fee,
-                                bool& in_flight) const;
+  [[nodiscard]] bool affordable(const txn::Pubkey& payer, std::uint64_t fee, bool& in_flight) const;
   /// A transaction of `payer` with fee `fee` was sent. Returns false if the payer could
   /// not be tracked (then the matching release must not be called).
   bool add_in_flight(const txn::Pubkey& payer, std::uint64_t fee);

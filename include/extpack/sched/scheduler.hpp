@@ -21,7 +21,6 @@
 // response that arrives after the slot changed only releases locks and in-flight cost.
 #pragma once
 
-
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -69,7 +68,7 @@ struct SchedCounters {
   std::uint64_t actual_above_estimate = 0; ///< responses claiming more than estimated
   std::uint64_t retried = 0;
   std::uint64_t resolved = 0;
-  std::uint64_t slots = 0; ///< slot changes seen
+  std::uint64_t slots = 0;   ///< slot changes seen
   std::uint64_t expired = 0; ///< queued transactions dropped because their blockhash aged out
   /// Arrivals whose blockhash was new while the blockhash table was full (dated by arrival).
   std::uint64_t blockhashes_untracked = 0;
@@ -97,8 +96,17 @@ public:
   /// policies then release the whole budget at once. A validator whose reports stayed at
   /// 0 % for a whole leader slot is taken not to fill in the field, and its 0 % reads as
   /// UNKNOWN_PROGRESS until a report says more (otherwise pacing would release nothing).
+  /// `next_leader_slot` and `leader_range_end` are the ProgressMessage fields (NO_SLOT when
+  /// unknown): the leader window this slot belongs to, for leader_slots_after().
   void on_progress(std::uint64_t slot, bool leader, std::uint64_t remaining_cost_units,
-                   std::uint8_t progress_pct = UNKNOWN_PROGRESS);
+                   std::uint8_t progress_pct = UNKNOWN_PROGRESS,
+                   std::uint64_t next_leader_slot = NO_SLOT,
+                   std::uint64_t leader_range_end = NO_SLOT);
+  /// While leader: how many consecutive leader slots follow the current one (0 in the last
+  /// slot of a leader window), from the latest report's next_leader_slot and
+  /// leader_range_end (3.1 bindings: next_leader_slot excludes the current slot, and the
+  /// range is inclusive); UNKNOWN_WINDOW if the report did not say.
+  [[nodiscard]] std::uint64_t leader_slots_after() const { return leader_slots_after_; }
   /// The latest slot progress, percent, or UNKNOWN_PROGRESS.
   [[nodiscard]] std::uint8_t slot_progress() const { return progress_pct_; }
   /// Estimated cost units in flight on `worker` (execution batches only).
@@ -173,9 +181,10 @@ private:
   std::vector<bool> disabled_;             ///< workers never planned for again
   std::vector<std::uint64_t> worker_cost_; ///< estimated cost in flight per worker
   std::uint8_t progress_pct_ = UNKNOWN_PROGRESS;
+  std::uint64_t leader_slots_after_ = UNKNOWN_WINDOW;
   std::uint8_t max_pct_in_slot_ = 0; ///< highest progress reported in the current slot
   bool progress_silent_ = false;     ///< reports stayed at 0 % through a leader slot
-  std::uint32_t rr_ = 0; ///< rotates which worker goes first on ties
+  std::uint32_t rr_ = 0;             ///< rotates which worker goes first on ties
   bool leader_ = false;
   std::vector<DroppedTx> drops_;
   // SchedulePass scratch, reused by every pass (capacity kept, so a pass allocates nothing).

@@ -32,6 +32,8 @@ inline constexpr std::uint64_t NO_SLOT = std::numeric_limits<std::uint64_t>::max
 
 /// Slot progress value meaning "not reported" (real values are 0..100 percent).
 inline constexpr std::uint8_t UNKNOWN_PROGRESS = 0xFF;
+/// Scheduler::leader_slots_after() when the validator has not said how its window goes on.
+inline constexpr std::uint64_t UNKNOWN_WINDOW = std::numeric_limits<std::uint64_t>::max();
 
 /// Where a transaction's bytes live; interpreted only by the runtime.
 struct TxRef {
@@ -57,9 +59,9 @@ struct TxEntry {
   std::uint64_t min_alt_deactivation_slot = NO_SLOT;
   std::uint64_t scheduled_slot = NO_SLOT; ///< slot whose budget holds this entry's cost
   txn::Signature signature{};
-  std::uint64_t fee = 0; ///< everything the fee payer is charged, lamports
-  txn::Pubkey payer{};   ///< the fee payer
-  bool payer_tracked = false; ///< in flight and counted in the PayerBook
+  std::uint64_t fee = 0;       ///< everything the fee payer is charged, lamports
+  txn::Pubkey payer{};         ///< the fee payer
+  bool payer_tracked = false;  ///< in flight and counted in the PayerBook
   std::int64_t arrival_ns = 0; ///< NewTx::arrival_ns
   /// Last slot it may still be processed in (from when pack first saw its blockhash).
   std::uint64_t expires_after = NO_SLOT;
