@@ -2,6 +2,7 @@
 #include "extpack/lab/upper_bound.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -14,6 +15,8 @@ namespace extpack::lab {
 namespace {
 
 using Real = long double;
+// The rounding allowance below assumes x87 extended precision (a 64-bit mantissa).
+static_assert(std::numeric_limits<Real>::digits >= 64, "long double must be 80-bit or wider");
 
 /// Relative improvement below which another round is not worth running.
 constexpr Real STALL_RELATIVE = 1e-12L;
@@ -21,8 +24,9 @@ constexpr Real STALL_RELATIVE = 1e-12L;
 constexpr Real ROUNDING_ALLOWANCE = 0.25L;
 /// Column-generation rounds of the exact LP (each one a warm-started simplex).
 constexpr std::uint32_t LP_MAX_ROUNDS = 12;
-/// Real time one simplex may take before GLPK stops it (its duals are still used).
-constexpr int LP_TIME_LIMIT_MS = 300'000;
+/// Real time all simplex solves of one bound may take together; a solve stopped by it (or
+/// by GLPK's iteration limit) still gives its current duals, which are valid multipliers.
+constexpr std::chrono::milliseconds LP_TIME_BUDGET{300'000};
 /// Reduced fee, relative to the fee, above which a left-out (item, slot) becomes a column.
 constexpr Real LP_PRICE_TOLERANCE = 1e-9L;
 /// Items whose best reduced fee at the descent's multipliers is above -this x their fee
@@ -190,7 +194,7 @@ Real lp_refine(std::span<const WindowItem> items, std::uint32_t slots, std::vect
   glp_smcp parm;
   glp_init_smcp(&parm);
   parm.msg_lev = GLP_MSG_OFF;
-  parm.tm_lim = LP_TIME_LIMIT_MS;
+  const auto deadline = std::chrono::steady_clock::now() + LP_TIME_BUDGET;
   std::vector<Real> duals(cs.size());
   for (std::uint32_t round = 0; round < LP_MAX_ROUNDS && !add.empty(); ++round) {
     for (const auto& [i, s] : add) {
@@ -217,7 +221,15 @@ Real lp_refine(std::span<const WindowItem> items, std::uint32_t slots, std::vect
     add.clear();
     if (round == 0) glp_scale_prob(lp.get(), GLP_SF_AUTO);
     ++out.lp_solves;
-    if (glp_simplex(lp.get(), &parm) != 0) break; // the solver gave up: keep what we have
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    parm.tm_lim = static_cast<int>(left.count());
+    const int rc = glp_simplex(lp.get(), &parm);
+    // Stopped early: its duals still make a valid (looser) L; any other failure: keep what
+    // we have.
+    const bool stopped = rc == GLP_ETMLIM || rc == GLP_EITLIM;
+    if (rc != 0 && !stopped) break;
     for (std::size_t g = 0; g < cs.size(); ++g)
       duals[g] = std::max<Real>(0, glp_get_row_dual(lp.get(), static_cast<int>(g + 1)));
     Penalties pen(items, slots);
@@ -237,6 +249,7 @@ Real lp_refine(std::span<const WindowItem> items, std::uint32_t slots, std::vect
           add.emplace_back(i, s);
       }
     }
+    if (stopped) break;
     if (add.empty() && glp_get_status(lp.get()) == GLP_OPT) out.lp_optimal = true;
   }
   return best;
@@ -268,8 +281,13 @@ BoundResult window_fee_upper_bound(std::span<const WindowItem> items, std::uint3
       if (it.first_slot > s) continue;
       all.push_back(i);
       if (it.vote) votes.push_back(i);
-      for (std::uint32_t a : it.accounts)
-        by_account[a].push_back(i);
+      for (std::uint32_t a : it.accounts) {
+        // An account listed twice must not make the item a member twice: its penalty
+        // would double (the relaxation of a stricter problem, no longer a bound) and GLPK
+        // aborts on a repeated row index in a column.
+        std::vector<std::uint32_t>& m = by_account[a];
+        if (m.empty() || m.back() != i) m.push_back(i);
+      }
     }
     add_if_binding(cs, items, s, limits.max_block_units, std::move(all));
     add_if_binding(cs, items, s, limits.max_vote_units, std::move(votes));

@@ -105,8 +105,9 @@ void Scheduler::on_progress(std::uint64_t slot, bool leader, std::uint64_t remai
   leader_ = leader;
   if (leader) budget_.on_progress(remaining_cost_units);
   // The window goes on only if the next leader slot is the next slot; a next leader slot
-  // further away (or none) makes this the window's last slot. An inconsistent range (the
-  // runtime rejects those before they get here) reads as unknown.
+  // further away makes this the window's last slot. No next leader slot, one not after
+  // this slot, or an inconsistent range (the runtime rejects those before they get here)
+  // read as unknown, and policies then plan the slot as one that is followed.
   if (next_leader_slot == NO_SLOT || next_leader_slot <= slot) {
     leader_slots_after_ = UNKNOWN_WINDOW;
   } else if (next_leader_slot > slot + 1) {

@@ -132,6 +132,16 @@ TEST(FeeBound, FractionalItemMakesItAboveTheOptimum) {
   EXPECT_EQ(fee_upper_bound(v, l).bound, 70u);
 }
 
+TEST(FeeBound, ARepeatedAccountCountsOnce) {
+  // Counted twice, the item would take 12 of the account's 10 and the bound would fall to
+  // 8.33, below the real optimum (the item alone, 10); the exact mode would also hand
+  // GLPK a column with a repeated row, which aborts.
+  const std::vector<BoundItem> v = {item(10, 6, {0, 0}), item(1, 6, {0})};
+  const auto l = limits(100, 10, 100);
+  for (bool exact : {false, true})
+    EXPECT_EQ(fee_upper_bound(v, l, DEFAULT_BOUND_ROUNDS, exact).bound, 10u) << exact;
+}
+
 TEST(FeeBound, RandomInstancesNeverBelowOptimumNorAboveBlockBound) {
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<std::uint64_t> cost(1, 40), fee(0, 1000), acct(0, 3), nacct(0, 2);
@@ -321,7 +331,7 @@ double whole_lp(const std::vector<WindowItem>& items, std::uint32_t slots,
 
 TEST(WindowBound, ExactModeIsTheWholeLpOptimumAndNoLooserThanTheDescent) {
   std::mt19937_64 rng(7);
-  int tighter = 0;
+  int tighter = 0, priced = 0;
   for (int round = 0; round < 200; ++round) {
     const std::uint32_t slots = 1 + round % 4;
     const std::size_t n = 10 + round % 40;
@@ -348,9 +358,35 @@ TEST(WindowBound, ExactModeIsTheWholeLpOptimumAndNoLooserThanTheDescent) {
       ASSERT_GE(static_cast<double>(exact.bound) + 1e-6, std::floor(lp)) << "round " << round;
     }
     if (exact.bound < descent.bound) ++tighter;
+    if (exact.lp_solves > 1) ++priced;
   }
   // The coordinate descent stalls above the LP optimum when limits bind together.
   EXPECT_GT(tighter, 10);
+  // Column generation had to add (item, slot) columns and solve again on some instances.
+  EXPECT_GT(priced, 10);
+}
+
+TEST(WindowBound, ExactModeAtMainnetScaleIsTheWholeLpOptimum) {
+  // Mainnet-sized numbers: fees 10^3..10^8 lamports, costs up to 1.4M CU, 60M blocks,
+  // 24M accounts (3 hot ones), 36M votes, 4 slots and 3,000 candidates.
+  std::mt19937_64 rng(2024);
+  std::vector<WindowItem> w;
+  for (int i = 0; i < 3000; ++i) {
+    const std::uint64_t cost = 1'000 + rng() % 1'400'000;
+    const std::uint64_t fee = 1'000 + (rng() % 1000) * (rng() % 100'000);
+    WindowItem it = witem(fee, cost, static_cast<std::uint32_t>(rng() % 4));
+    it.vote = (rng() % 4) == 0;
+    if (!it.vote && rng() % 2 == 0) it.accounts.push_back(static_cast<std::uint32_t>(rng() % 3));
+    w.push_back(std::move(it));
+  }
+  const txn::BlockLimits l{};
+  const auto exact = window_fee_upper_bound(w, 4, l);
+  const auto descent = window_fee_upper_bound(w, 4, l, DEFAULT_BOUND_ROUNDS, false);
+  ASSERT_TRUE(exact.lp_optimal);
+  EXPECT_LE(exact.bound, descent.bound);
+  const double lp = whole_lp(w, 4, l);
+  // Relative agreement: the simplex works in double precision on sums near 10^10.
+  EXPECT_NEAR(static_cast<double>(exact.bound), lp, lp * 1e-9 + 1.0);
 }
 
 TEST(WindowBound, ExactModeNeverBelowTheBruteForceOptimum) {

@@ -43,6 +43,7 @@ struct Scenario {
 struct ScenarioResult {
   std::uint64_t fees = 0;
   std::vector<std::uint64_t> slot_cost; ///< cost included per slot
+  std::vector<std::uint64_t> slot_fees; ///< reward included per slot
   std::uint64_t included = 0;
   std::uint64_t offered_cost = 0;
 };
@@ -72,7 +73,7 @@ inline ScenarioResult run_scenario(const Scenario& sc, const char* policy) {
   std::uint32_t clock = 0;
   std::size_t next = 0;
   for (std::uint32_t slot = 0; slot < sc.slots; ++slot) {
-    std::uint64_t included = 0, planned = 0, votes = 0;
+    std::uint64_t included = 0, planned = 0, votes = 0, fees = 0;
     std::map<AccountId, std::uint64_t> acct;
     auto complete = [&](bool all) {
       while (!flight.empty() && (all || flight.front().due <= clock)) {
@@ -81,6 +82,7 @@ inline ScenarioResult run_scenario(const Scenario& sc, const char* policy) {
           const TxEntry& e = s->entry(id);
           const std::uint64_t c = e.cost;
           res.fees += e.reward;
+          fees += e.reward;
           ++res.included;
           included += c;
           s->included(id, c);
@@ -141,6 +143,7 @@ inline ScenarioResult run_scenario(const Scenario& sc, const char* policy) {
     }
     complete(true); // the slot's last batches land in it
     res.slot_cost.push_back(included);
+    res.slot_fees.push_back(fees);
   }
   return res;
 }

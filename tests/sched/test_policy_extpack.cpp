@@ -185,6 +185,11 @@ TEST(ExtpackScenario, LastSlotOfTheLeaderWindowKeepsRoomForLateArrivals) {
   ASSERT_GE(with.included, valuable);
   EXPECT_EQ(with.fees, valuable * 100'000 + (with.included - valuable) * 10'000);
   EXPECT_GT(with.fees, without.fees);
+  // The slots before the window's last are planned as before: the same blocks.
+  ASSERT_EQ(with.slot_fees.size(), without.slot_fees.size());
+  for (std::size_t s = 0; s < 3; ++s)
+    EXPECT_EQ(with.slot_fees[s], without.slot_fees[s]) << "slot " << s;
+  EXPECT_GT(with.slot_fees[3], without.slot_fees[3]);
   for (std::uint64_t c : with.slot_cost)
     EXPECT_GE(c * 100, 1'000'000ull * 99) << "block fill below 99 %";
 }

@@ -47,11 +47,12 @@ namespace extpack::lab {
 /// The joint bound of the last run and what it bounded: runs of several policies over the
 /// same workload offer the same candidates, and the exact bound of a long run takes tens
 /// of seconds, so a comparison computes it once. A run reuses it only if its candidates
-/// are identical, item for item.
+/// are identical, item for item, and under the same limits. For one thread at a time.
 struct WindowBoundCache {
   std::vector<WindowItem> items;
   std::uint32_t slots = 0;
   bool exact_lp = false;
+  txn::BlockLimits limits{};
   BoundResult result{};
 };
 

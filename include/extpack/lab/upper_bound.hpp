@@ -57,7 +57,7 @@ struct BoundItem {
   std::uint64_t fee = 0;               ///< leader reward, lamports
   std::uint64_t cost = 0;              ///< cost units it occupies at the least
   bool vote = false;                   ///< counts against the simple-vote limit
-  std::vector<std::uint32_t> accounts; ///< writable accounts, as dense ids (no repeats)
+  std::vector<std::uint32_t> accounts; ///< writable accounts, as dense ids (a repeat counts once)
 };
 
 struct BoundResult {
@@ -66,7 +66,9 @@ struct BoundResult {
   std::uint32_t rounds = 0;      ///< coordinate-descent rounds run
   std::uint32_t constraints = 0; ///< constraints that could bind (total cost > capacity)
   std::uint32_t lp_solves = 0;   ///< simplex solves of the exact LP (0: descent only)
-  bool lp_optimal = false;       ///< the bound is the LP relaxation's optimum itself
+  /// The bound is the LP relaxation's optimum itself: no (item, slot) left out of the model
+  /// has a reduced fee above 1e-9 of its fee.
+  bool lp_optimal = false;
 };
 
 /// A candidate of a window of consecutive leader slots (indexes 0..slots-1): it can go in
@@ -75,7 +77,7 @@ struct WindowItem {
   std::uint64_t fee = 0;
   std::uint64_t cost = 0;
   bool vote = false;
-  std::vector<std::uint32_t> accounts;
+  std::vector<std::uint32_t> accounts; ///< writable accounts, as dense ids (a repeat counts once)
   std::uint32_t first_slot = 0;
   bool operator==(const WindowItem&) const = default;
 };
