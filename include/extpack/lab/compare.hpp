@@ -6,7 +6,8 @@
 //   bound         the offline upper bound (upper_bound.hpp) on the fees of all leader slots
 //                 together: every transaction offered counts at most once, in a leader slot
 //                 that ended after it arrived, under each slot's block, vote and account
-//                 limits (window_fee_upper_bound). The same for every policy; the JSON also
+//                 limits (window_fee_upper_bound). The same for every policy whose run's
+//                 feed handed pack the same transactions (the usual case); the JSON also
 //                 has each slot's own bound (what arrived by its end and this policy had
 //                 not included earlier) and their sum
 //   ratio         fees / bound: 1.0 means no scheduler could have earned more
