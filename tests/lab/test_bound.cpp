@@ -164,6 +164,8 @@ TEST(FeeBound, RandomInstancesNeverBelowOptimumNorAboveBlockBound) {
     const std::uint64_t opt = brute_force(v, l);
     const auto r = fee_upper_bound(v, l);
     ASSERT_GE(r.bound, opt) << "round " << round;
+    ASSERT_GE(fee_upper_bound(v, l, DEFAULT_BOUND_ROUNDS, false).bound, opt)
+        << "descent only, round " << round;
     ASSERT_LE(r.bound, r.total_fees);
     const double block_only = fractional_block(v, l.max_block_units);
     ASSERT_LE(static_cast<double>(r.bound), block_only + 1.0) << "round " << round;
@@ -214,6 +216,19 @@ std::uint64_t brute_force_window(const std::vector<WindowItem>& items, std::uint
   }
 }
 
+/// `n` random items over `slots` slots, small enough for brute_force_window ((slots + 1)^n
+/// assignments): fees < 1000, costs 1..40, an eighth votes, half writing one of 3 accounts.
+std::vector<WindowItem> small_window(std::mt19937_64& rng, std::uint32_t slots, std::size_t n) {
+  std::vector<WindowItem> w;
+  for (std::size_t i = 0; i < n; ++i) {
+    WindowItem it = witem(rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
+    it.vote = (rng() & 7) == 0;
+    if (rng() & 1) it.accounts.push_back(static_cast<std::uint32_t>(rng() % 3));
+    w.push_back(std::move(it));
+  }
+  return w;
+}
+
 TEST(WindowBound, OneSlotIsThePerSlotBound) {
   std::mt19937_64 rng(5);
   for (int round = 0; round < 50; ++round) {
@@ -250,24 +265,20 @@ TEST(WindowBound, ALateArrivalOnlyFitsTheLaterSlot) {
   EXPECT_EQ(window_fee_upper_bound(late, 2, l).bound, 60u);
 }
 
+// The bounds compared here run in the default, exact mode; the descent alone is checked
+// against the optimum too.
 TEST(WindowBound, RandomWindowsNeverBelowOptimumNorAboveTheSlotSum) {
   std::mt19937_64 rng(99);
   int tighter = 0;
   for (int round = 0; round < 150; ++round) {
     const std::uint32_t slots = 2 + round % 2;
-    const std::size_t n = 4 + round % 4; // (slots + 1)^n assignments: at most 4^7
-    std::vector<WindowItem> w;
-    for (std::size_t i = 0; i < n; ++i) {
-      WindowItem it =
-          witem(rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
-      it.vote = (rng() & 7) == 0;
-      if (rng() & 1) it.accounts.push_back(static_cast<std::uint32_t>(rng() % 3));
-      w.push_back(std::move(it));
-    }
+    const std::vector<WindowItem> w = small_window(rng, slots, 4 + round % 4);
     const auto l = limits(40 + rng() % 40, 20 + rng() % 30, 10 + rng() % 30);
     const std::uint64_t opt = brute_force_window(w, slots, l);
     const auto r = window_fee_upper_bound(w, slots, l);
     ASSERT_GE(r.bound, opt) << "round " << round;
+    ASSERT_GE(window_fee_upper_bound(w, slots, l, DEFAULT_BOUND_ROUNDS, false).bound, opt)
+        << "descent only, round " << round;
     // Each slot alone, over what arrived by its end, bounds that slot.
     std::uint64_t sum = 0;
     for (std::uint32_t s = 0; s < slots; ++s) {
@@ -387,25 +398,6 @@ TEST(WindowBound, ExactModeAtMainnetScaleIsTheWholeLpOptimum) {
   const double lp = whole_lp(w, 4, l);
   // Relative agreement: the simplex works in double precision on sums near 10^10.
   EXPECT_NEAR(static_cast<double>(exact.bound), lp, lp * 1e-9 + 1.0);
-}
-
-TEST(WindowBound, ExactModeNeverBelowTheBruteForceOptimum) {
-  std::mt19937_64 rng(11);
-  for (int round = 0; round < 150; ++round) {
-    const std::uint32_t slots = 2 + round % 2;
-    const std::size_t n = 4 + round % 4;
-    std::vector<WindowItem> w;
-    for (std::size_t i = 0; i < n; ++i) {
-      WindowItem it =
-          witem(rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
-      it.vote = (rng() & 7) == 0;
-      if (rng() & 1) it.accounts.push_back(static_cast<std::uint32_t>(rng() % 3));
-      w.push_back(std::move(it));
-    }
-    const auto l = limits(40 + rng() % 40, 20 + rng() % 30, 10 + rng() % 30);
-    ASSERT_GE(window_fee_upper_bound(w, slots, l).bound, brute_force_window(w, slots, l))
-        << "round " << round;
-  }
 }
 
 } // namespace
