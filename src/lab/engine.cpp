@@ -305,14 +305,8 @@ LabRun Engine::run() {
     const auto slots = static_cast<std::uint32_t>(ends.size());
     WindowBoundCache* cache = cfg_.bound_cache.get();
     const txn::BlockLimits& lim = cfg_.sim.bank.limits;
-    const auto same_limits = [&](const txn::BlockLimits& o) {
-      return o.max_block_units == lim.max_block_units &&
-             o.max_writable_account_units == lim.max_writable_account_units &&
-             o.max_vote_units == lim.max_vote_units &&
-             o.max_block_accounts_data_size_delta == lim.max_block_accounts_data_size_delta;
-    };
     if (cache != nullptr && cache->slots == slots && cache->exact_lp == cfg_.exact_bound &&
-        same_limits(cache->limits) && cache->items == items) {
+        cache->limits == lim && cache->items == items) {
       out.window_bound = cache->result;
     } else {
       out.window_bound =

@@ -61,13 +61,6 @@ BoundResult TxLedger::slot_bound(std::uint64_t slot, std::int64_t end_ns,
   return fee_upper_bound(items, limits, DEFAULT_BOUND_ROUNDS, exact_lp);
 }
 
-BoundResult TxLedger::window_bound(std::span<const std::int64_t> slot_ends_ns,
-                                   const txn::BlockLimits& limits, bool exact_lp) const {
-  const std::vector<WindowItem> items = window_items(slot_ends_ns);
-  return window_fee_upper_bound(items, static_cast<std::uint32_t>(slot_ends_ns.size()), limits,
-                                DEFAULT_BOUND_ROUNDS, exact_lp);
-}
-
 std::vector<WindowItem> TxLedger::window_items(std::span<const std::int64_t> slot_ends_ns) const {
   std::vector<WindowItem> items;
   for (const LedgerEntry& e : entries_) {

@@ -92,9 +92,9 @@ struct SlotOutcome {
 struct LabRun {
   sim::RunReport report; ///< slots, blocks, simulator counters
   std::vector<SlotOutcome> leader_slots;
-  /// The joint bound of all leader slots (TxLedger::window_bound): the same for every
-  /// policy on the same workload, unless a run's TPU feed could not hand over the same
-  /// transactions (queue or allocator full).
+  /// The joint bound of all leader slots (window_fee_upper_bound over TxLedger::window_items): the
+  /// same for every policy on the same workload, unless a run's TPU feed could not hand over the
+  /// same transactions (queue or allocator full).
   BoundResult window_bound{};
   std::vector<std::int64_t> latencies_ns;   ///< arrival to inclusion, every included tx
   std::vector<std::int64_t> vote_delays_ns; ///< TxLedger::vote_delays, every included vote

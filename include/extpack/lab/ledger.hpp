@@ -59,13 +59,10 @@ public:
   /// The bound of leader slot `slot`, which ended at `end_ns` (exclusive).
   [[nodiscard]] BoundResult slot_bound(std::uint64_t slot, std::int64_t end_ns,
                                        const txn::BlockLimits& limits, bool exact_lp = true) const;
-  /// The joint bound of all leader slots of a run (window_fee_upper_bound): `slot_ends_ns`
-  /// are their end times in increasing order; a candidate may go in any of them that ends
-  /// after it arrived. Independent of what any policy did, so one bound serves every policy.
-  [[nodiscard]] BoundResult window_bound(std::span<const std::int64_t> slot_ends_ns,
-                                         const txn::BlockLimits& limits,
-                                         bool exact_lp = true) const;
-  /// The candidates window_bound() bounds, in ledger order.
+  /// The candidates of the joint bound of all leader slots of a run (window_fee_upper_bound),
+  /// in ledger order: `slot_ends_ns` are their end times in increasing order, and a
+  /// candidate may go in any of them that ends after it arrived. Independent of what any
+  /// policy did, so one bound serves every policy whose feed handed pack the same ones.
   [[nodiscard]] std::vector<WindowItem>
   window_items(std::span<const std::int64_t> slot_ends_ns) const;
   /// Arrival-to-inclusion time of every included transaction, ns, in ledger order.

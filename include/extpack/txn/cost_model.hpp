@@ -28,6 +28,7 @@ struct BlockLimits {
   std::uint64_t max_writable_account_units = 24'000'000;
   std::uint64_t max_vote_units = 36'000'000;
   std::uint64_t max_block_accounts_data_size_delta = 100'000'000;
+  bool operator==(const BlockLimits&) const = default;
 };
 
 struct TransactionCost {
