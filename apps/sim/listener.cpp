@@ -1,16 +1,18 @@
 // The simulator's handshake listener; see listener.hpp.
 #include "listener.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <string>
+#include <string_view>
 
 namespace extpack::apps {
 
@@ -69,11 +71,22 @@ Result<AcceptedPack> PackListener::accept(std::chrono::milliseconds wait) {
 bool process_alive(pid_t pid) {
   if (pid <= 0) return true; // unknown: only a signal ends the wait
   if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  // "pid (comm) S ...": the state follows the last ')'.
+  // Read with plain syscalls: the process can be reaped between open and read, and then
+  // the read fails with ESRCH (a stream would throw from inside its iterator).
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  shm::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return errno != ENOENT && errno != ESRCH;
+  std::array<char, 512> buf{};
+  ssize_t n = -1;
+  do {
+    n = ::read(fd.get(), buf.data(), buf.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return errno != ESRCH;
+  // "pid (comm) S ...": the state follows the last ')'. comm is at most 16 bytes, so the
+  // state is well inside the first read.
+  const std::string_view text(buf.data(), static_cast<std::size_t>(n));
   const auto close = text.rfind(')');
-  if (close == std::string::npos || close + 2 >= text.size()) return stat.is_open();
+  if (close == std::string_view::npos || close + 2 >= text.size()) return true;
   const char state = text[close + 2];
   return state != 'Z' && state != 'X';
 }

@@ -290,7 +290,12 @@ bool read_document(const std::filesystem::path& file, std::string& out,
         fmt::format("cannot read config file {}: {}", file.string(), std::strerror(errno)));
     return false;
   }
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  try { // a read error (a directory, an I/O error) throws from inside the iterator
+    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure& e) {
+    errors.push_back(fmt::format("cannot read config file {}: {}", file.string(), e.what()));
+    return false;
+  }
   return true;
 }
 

@@ -20,7 +20,11 @@ namespace fs = std::filesystem;
 Result<std::string> read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error("cannot read {}: {}", path.string(), std::strerror(errno));
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  try { // a read error (a directory, an I/O error) throws from inside the iterator
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure& e) {
+    return make_error("cannot read {}: {}", path.string(), e.what());
+  }
 }
 
 Result<json> parse_json(const std::string& text, const std::string& where) {

@@ -277,6 +277,12 @@ TEST(PackConfig, SyntaxErrorsAndMissingFiles) {
   ASSERT_EQ(missing.size(), 1u);
   EXPECT_EQ(missing[0],
             "cannot read config file /nonexistent-dir/pack.toml: No such file or directory");
+  // A directory opens as a stream but its read fails: an error, not an exception.
+  const auto dir = std::filesystem::temp_directory_path();
+  auto directory = ops::check_pack_config_file(dir).errors;
+  ASSERT_EQ(directory.size(), 1u);
+  EXPECT_EQ(directory[0].rfind("cannot read config file " + dir.string() + ": ", 0), 0u)
+      << directory[0];
 }
 
 TEST(PackConfigOverrides, OverridesWinOverTheFile) {

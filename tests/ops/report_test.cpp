@@ -115,6 +115,11 @@ TEST(RunData, ErrorsNameTheFileAndLine) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message, "cannot read /nonexistent/sim.json: No such file or "
                                      "directory");
+  // A directory opens as a stream but its read fails: an error, not an exception.
+  auto directory = ops::load_run({kFixtures, "", ""});
+  ASSERT_FALSE(directory.ok());
+  EXPECT_EQ(directory.error().message.rfind("cannot read " + kFixtures.string() + ": ", 0), 0u)
+      << directory.error().message;
   auto broken = ops::load_run({"", "", kFixtures / "broken.jsonl"});
   ASSERT_FALSE(broken.ok());
   auto prefix = (kFixtures / "broken.jsonl").string() + ":2: not valid JSON: ";
