@@ -58,11 +58,13 @@ TEST(ProcessAlive, AProcessReapedDuringTheCheckIsGone) {
       if (process_alive(pid)) alive_after_reap.fetch_add(1);
     });
     std::this_thread::sleep_for(std::chrono::microseconds(50 + round % 7 * 30));
-    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    const int killed = ::kill(pid, SIGKILL);
     int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    const pid_t waited = ::waitpid(pid, &status, 0);
     reaped.store(true);
-    checker.join();
+    checker.join(); // before any assertion can leave the loop
+    ASSERT_EQ(killed, 0);
+    ASSERT_EQ(waited, pid);
     EXPECT_EQ(alive_after_reap.load(), 0) << "round " << round;
   }
 }
