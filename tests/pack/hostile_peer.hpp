@@ -440,16 +440,19 @@ private:
     if (write(agave.workers[p.worker].worker_to_pack, m)) ++answers_sent;
   }
 
-  /// Whether `off` is a live allocation of `id` that the peer may write into (a slot pack
-  /// already freed holds a remote-free link that must not be overwritten).
-  bool writable(std::uint32_t id, std::uint64_t off) {
-    return off != 0 && live_[id].count(off) != 0 && !handle(id).slot_status(off).free;
+  /// Whether `bytes` may be written at `off`: a live allocation of `id` (a slot pack
+  /// already freed holds a remote-free link that must not be overwritten) whose slot holds
+  /// them (a reused response array can be smaller than a later batch's responses, and
+  /// writing past its slot would corrupt the next one, which pack may have freed).
+  bool writable(std::uint32_t id, std::uint64_t off, std::uint64_t bytes) {
+    return off != 0 && live_[id].count(off) != 0 && handle(id).check_region(off, bytes) &&
+           !handle(id).slot_status(off).free;
   }
 
   void fill_execution(Choices& c, const Pending& p, std::uint32_t n) {
     const auto bytes = static_cast<std::uint32_t>(n * sizeof(abi::ExecutionResponse));
     scratch_offset_ = response_array(c, p.worker, bytes, p.req);
-    if (!writable(1 + p.worker, scratch_offset_)) return;
+    if (!writable(1 + p.worker, scratch_offset_, bytes)) return;
     auto* rs = reinterpret_cast<abi::ExecutionResponse*>(
         agave.tpu_allocator.ptr_from_offset(scratch_offset_));
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -465,7 +468,7 @@ private:
   void fill_resolved(Choices& c, const Pending& p, std::uint32_t n) {
     const auto bytes = static_cast<std::uint32_t>(n * sizeof(abi::Resolved));
     scratch_offset_ = response_array(c, p.worker, bytes, p.req);
-    if (!writable(1 + p.worker, scratch_offset_)) return;
+    if (!writable(1 + p.worker, scratch_offset_, bytes)) return;
     auto* rs =
         reinterpret_cast<abi::Resolved*>(agave.tpu_allocator.ptr_from_offset(scratch_offset_));
     const auto txs = regions(p.req);
