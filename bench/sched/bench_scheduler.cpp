@@ -56,9 +56,13 @@ const char* policy_at(std::int64_t i) {
 }
 
 /// Decisions per second: each iteration runs one scheduling pass for 8 workers over the
-/// backlog (args: policy index, backlog size, hot accounts; 0 hot = no conflicts), then
-/// answers every batch as included and tops the backlog up (untimed).
-void BM_ScheduleDecisions(benchmark::State& state) {
+/// backlog, then answers every batch as included and tops the backlog up (untimed).
+/// `slot_limits` false: budgets effectively unlimited, no slot progress (the pass's own
+/// cost). True: a slot 10 % in, per-account limit 12M CU, and a forecast from one earlier
+/// slot's arrivals, so the policies that plan against the rest of the slot (extpack's
+/// threshold and its hot-account protection levels) do that work every pass; once the
+/// hot accounts are full, the passes examine and hold back their writers.
+void run_decisions(benchmark::State& state, bool slot_limits) {
   const char* policy = policy_at(state.range(0));
   const auto backlog = static_cast<std::size_t>(state.range(1));
   const auto hot = static_cast<std::uint64_t>(state.range(2));
@@ -73,7 +77,7 @@ void BM_ScheduleDecisions(benchmark::State& state) {
   SchedConfig cfg;
   cfg.capacity = backlog + 1024;
   cfg.limits.max_block_units = UINT64_MAX / 4;
-  cfg.limits.max_writable_account_units = UINT64_MAX / 4;
+  cfg.limits.max_writable_account_units = slot_limits ? 12'000'000 : UINT64_MAX / 4;
   Scheduler s(cfg, make_policy(policy), 8);
   std::size_t next = 0;
   auto refill = [&] {
@@ -83,9 +87,22 @@ void BM_ScheduleDecisions(benchmark::State& state) {
       next = (next + 1) % w->txs.size();
     }
   };
+  std::uint64_t slot = 1;
+  const std::uint8_t pct = slot_limits ? 10 : UNKNOWN_PROGRESS;
+  if (slot_limits) {
+    // A pass in slot 1 starts the policy's count of arrivals; the backlog then arrives,
+    // and from slot 2 on that is the forecast of a slot's arrivals.
+    s.on_progress(slot, true, UINT64_MAX / 8, pct);
+    s.insert(w->txs[next++]);
+    std::vector<PlannedBatch> first;
+    s.schedule(first);
+    for (const PlannedBatch& b : first)
+      s.abort_batch(b, false);
+    refill();
+    slot = 2;
+  }
   refill();
-  const std::uint64_t slot = 1;
-  s.on_progress(slot, true, UINT64_MAX / 8);
+  s.on_progress(slot, true, UINT64_MAX / 8, pct);
   std::vector<PlannedBatch> out;
   for (auto _ : state) {
     out.clear();
@@ -97,10 +114,10 @@ void BM_ScheduleDecisions(benchmark::State& state) {
       s.batch_done(b.worker);
     }
     refill();
-    // The same slot: its budgets are effectively unlimited here, and a slot change would
-    // sweep the whole backlog for expired blockhashes each iteration (untimed, but it made
-    // a 256K run take minutes).
-    s.on_progress(slot, true, UINT64_MAX / 8);
+    // The same slot: its block budget is effectively unlimited here, and a slot change
+    // would sweep the whole backlog for expired blockhashes each iteration (untimed, but
+    // it made a 256K run take minutes).
+    s.on_progress(slot, true, UINT64_MAX / 8, pct);
     state.ResumeTiming();
   }
   state.SetLabel(policy);
@@ -108,6 +125,21 @@ void BM_ScheduleDecisions(benchmark::State& state) {
       static_cast<double>(s.counters().pass.examined), benchmark::Counter::kIsRate);
   state.counters["scheduled/s"] =
       benchmark::Counter(static_cast<double>(s.counters().scheduled), benchmark::Counter::kIsRate);
+  if (slot_limits) {
+    // Shows the planning ran: writers extpack held back for better ones, per pass.
+    for (const PolicyCounter& c : s.policy().counters())
+      if (std::string_view(c.name) == "account_protected")
+        state.counters["protected/pass"] =
+            benchmark::Counter(static_cast<double>(c.value), benchmark::Counter::kAvgIterations);
+  }
+}
+
+/// Args: policy index, backlog size, hot accounts (0 = no conflicts beyond the payer).
+void BM_ScheduleDecisions(benchmark::State& state) {
+  run_decisions(state, false);
+}
+void BM_ScheduleDecisionsSlotLimits(benchmark::State& state) {
+  run_decisions(state, true);
 }
 
 void decision_args(benchmark::internal::Benchmark* b) {
@@ -118,6 +150,9 @@ void decision_args(benchmark::internal::Benchmark* b) {
         b->Args({p, backlog, hot});
 }
 BENCHMARK(BM_ScheduleDecisions)->Apply(decision_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ScheduleDecisionsSlotLimits)
+    ->ArgsProduct({benchmark::CreateDenseRange(0, 4, 1), {1 << 16}, {1, 64}})
+    ->Unit(benchmark::kMicrosecond);
 
 /// Ingest into a full 64K container (filled before timing starts). Args: policy index,
 /// then the arrival mix:

@@ -1,16 +1,19 @@
 // The "extpack" policy: admit by value against a forecast of the rest of the slot, reserve
-// budget for blocked high-value transactions, choose each contended account's writers as
-// a knapsack; see policies.hpp.
+// budget for blocked high-value transactions, keep each hot account's budget for the
+// better writers forecast to come (nested protection levels) and otherwise choose its
+// writers as a knapsack; see policies.hpp.
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <vector>
 
 #include "extpack/sched/knapsack.hpp"
 #include "extpack/sched/pass.hpp"
+#include "extpack/sched/protection.hpp"
 #include "policy_common.hpp"
 
 namespace extpack::sched {
@@ -106,6 +109,11 @@ public:
     // first (vote_first_rank), so they count in the top bucket.
     const std::uint64_t r = detail::vote_first_rank(tx);
     arrived_[bucket(r)] += static_cast<double>(tx.cost);
+    arrived_n_[bucket(r)] += 1.0;
+    if (!tx.vote) {
+      for (const txn::AccountLock& l : tx.locks)
+        if (l.writable) account_arrived_[account_slot(l.key)] += static_cast<double>(tx.cost);
+    }
     return r;
   }
 
@@ -133,6 +141,7 @@ public:
             {"account_full", n_account_full_},
             {"knapsack_runs", n_knapsack_},
             {"knapsack_excluded", n_excluded_},
+            {"account_protected", n_protected_},
             {"paced", n_paced_},
             {"refused", n_refused_}};
   }
@@ -154,18 +163,36 @@ private:
     if (slot_ != NO_SLOT && pass.slot() > slot_) {
       // Arrivals since the last slot change, per slot, smoothed over slots.
       const double slots = static_cast<double>(pass.slot() - slot_);
+      const auto smooth = [&](double& forecast, double arrived) {
+        const double rate = arrived / slots;
+        forecast = have_forecast_ ? FORECAST_KEEP * forecast + (1 - FORECAST_KEEP) * rate : rate;
+      };
       for (std::size_t b = 0; b < BUCKETS; ++b) {
-        const double rate = arrived_[b] / slots;
-        forecast_[b] =
-            have_forecast_ ? FORECAST_KEEP * forecast_[b] + (1 - FORECAST_KEEP) * rate : rate;
+        smooth(forecast_[b], arrived_[b]);
+        smooth(forecast_n_[b], arrived_n_[b]);
       }
+      for (std::size_t i = 0; i < ACCOUNT_SLOTS; ++i)
+        smooth(account_forecast_[i], account_arrived_[i]);
       have_forecast_ = true;
+      // Sums over the non-vote buckets above each bucket, for protect_for_better().
+      above_[NONVOTE_BUCKETS - 1] = Above{};
+      for (std::size_t b = NONVOTE_BUCKETS - 1; b-- > 0;) {
+        const Above& u = above_[b + 1];
+        const double cost = forecast_[b + 1];
+        above_[b] = Above{u.count + forecast_n_[b + 1], u.cost + cost,
+                          u.value + cost * static_cast<double>(bucket_floor(b + 1))};
+      }
+      nonvote_forecast_ = above_[0].cost + forecast_[0];
     }
     arrived_.fill(0);
+    arrived_n_.fill(0);
+    account_arrived_.fill(0);
     slot_ = pass.slot();
   }
 
-  /// Marks as excluded the writers of each contended account that its knapsack leaves out.
+  /// Marks as excluded the writers of each contended account that must leave its budget to
+  /// better writers forecast to come (protect_for_better), or else that its knapsack
+  /// leaves out.
   void choose_writers(const SchedulePass& pass) {
     const std::size_t n = window_.size();
     excluded_.assign(n, false);
@@ -182,10 +209,12 @@ private:
         d.writers.push_back(i);
       }
     }
+    const double left_share = forecast_share_left(pass);
     for (const AccountId acct : demand_.touched()) {
       Demand& d = demand_[acct];
       const std::uint64_t used = pass.account(acct).write_cost;
       const std::uint64_t left = limit > used ? limit - used : 0;
+      if (left_share > 0 && protect_for_better(pass, acct, d, left, left_share)) continue;
       if (d.writers.size() < 2 || d.cost <= left) continue;
       items_.clear();
       for (std::uint32_t i : d.writers) {
@@ -205,6 +234,61 @@ private:
         ++n_excluded_;
       }
     }
+  }
+
+  /// Nested protection levels (protection.hpp) for account `acct`: a queued writer of rank
+  /// bucket k may spend the account's `left` budget minus the room kept for the writers of
+  /// better buckets forecast to arrive before the end phase; the others wait (excluded
+  /// this pass). The account's forecast writers are its share of all non-vote arrivals
+  /// (account_forecast_), priced like them (forecast_). Returns false, leaving the choice
+  /// to the knapsack, when nothing is forecast for the account.
+  ///
+  /// Without it, an account's budget goes to the writers queued early in the slot and a
+  /// better one arriving later finds it spent; the LP bound keeps room for it.
+  bool protect_for_better(const SchedulePass& pass, AccountId acct, const Demand& d,
+                          std::uint64_t left, double left_share) {
+    if (!(nonvote_forecast_ > 0)) return false;
+    const double account = account_forecast_[account_slot(pass.account(acct).key)];
+    const double share = std::min(1.0, account / nonvote_forecast_) * left_share;
+    if (!(share > 0)) return false;
+    double spent = 0, keep = 0;
+    std::size_t keep_bucket = NONVOTE_BUCKETS; // bucket `keep` was computed for
+    for (const std::uint32_t i : d.writers) {  // best first
+      const TxEntry& e = pass.entry(window_[i]);
+      // A vote's bucket is above every non-vote one: nothing better is forecast for it.
+      const std::size_t k = std::min(bucket(e.rank), NONVOTE_BUCKETS - 1);
+      if (k != keep_bucket) {
+        keep_bucket = k;
+        keep = 0;
+        const Above& a = above_[k];
+        const double count = a.count * share, cost = a.cost * share;
+        if (count > 0 && cost > 0) {
+          const double each = cost / count; // mean cost of a better writer
+          const double most = std::min(static_cast<double>(left) / each + 1.0, MAX_PROTECTED);
+          const std::uint64_t j =
+              protected_arrivals(count, a.value / a.cost, static_cast<double>(bucket_floor(k)),
+                                 static_cast<std::uint64_t>(most));
+          keep = static_cast<double>(j) * each;
+        }
+      }
+      const auto cost = static_cast<double>(e.cost);
+      if (spent + cost + keep <= static_cast<double>(left)) {
+        spent += cost;
+      } else if (!excluded_[i]) {
+        excluded_[i] = true;
+        ++n_protected_;
+      }
+    }
+    return true;
+  }
+
+  /// The share of a slot still ahead of this pass before the end phase, which scales the
+  /// per-slot forecast; 0 without a forecast or a progress report, or in the end phase.
+  double forecast_share_left(const SchedulePass& pass) const {
+    const std::uint8_t pct = pass.slot_progress();
+    const std::uint8_t end_pct = end_phase_pct(pass);
+    if (!have_forecast_ || pct == UNKNOWN_PROGRESS || pct >= end_pct) return 0;
+    return static_cast<double>(end_pct - pct) / 100.0;
   }
 
   /// True if taking the writers in rank (density) order, skipping those that do not fit,
@@ -239,14 +323,14 @@ private:
   }
 
   /// Rank bucket: four per power of two of the priority.
-  static std::size_t bucket(std::uint64_t rank) {
+  static constexpr std::size_t bucket(std::uint64_t rank) {
     const auto w = static_cast<std::size_t>(std::bit_width(rank));
     if (w <= 2) return w;
     return std::min(BUCKETS - 1, 4 * (w - 2) + static_cast<std::size_t>((rank >> (w - 3)) & 3u));
   }
 
   /// The smallest rank in bucket b (inverse of bucket()).
-  static std::uint64_t bucket_floor(std::size_t b) {
+  static constexpr std::uint64_t bucket_floor(std::size_t b) {
     if (b < 4) return b == 3 ? 4 : b; // bucket() never gives 3
     const std::size_t w = b / 4 + 2;
     return (1ull << (w - 1)) | (static_cast<std::uint64_t>(b % 4) << (w - 3));
@@ -291,6 +375,8 @@ private:
 
   /// Admits in rank order under the plan; blocked transactions keep their budget.
   void place(SchedulePass& pass) {
+    static_assert(bucket(detail::VOTE_RANK_BIT) == NONVOTE_BUCKETS &&
+                  bucket(detail::VOTE_RANK_BIT - 1) == NONVOTE_BUCKETS - 1);
     const std::uint8_t pct = pass.slot_progress();
     const bool end_phase = pct != UNKNOWN_PROGRESS && pct >= end_phase_pct(pass);
     std::uint64_t plan = pass.available();
@@ -401,13 +487,42 @@ private:
   static constexpr std::uint32_t NO_WORKER = std::numeric_limits<std::uint32_t>::max();
 
   static constexpr std::size_t BUCKETS = 256;
+  /// Buckets of non-vote ranks; a vote's rank has VOTE_RANK_BIT set (the buckets above).
+  static constexpr std::size_t NONVOTE_BUCKETS = 4 * (64 - 2);
+  /// Slots of the per-account arrival table. Accounts are hashed by the first 8 bytes of
+  /// their key (uniform for ed25519 keys and program-derived addresses); two hot accounts
+  /// sharing a slot both look hotter and keep more room, which costs little. A map keyed
+  /// by pubkey would allocate on insert and grow with every account ever seen.
+  static constexpr std::size_t ACCOUNT_SLOTS = 16384;
+  static std::size_t account_slot(const txn::Pubkey& key) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, key.data(), sizeof x);
+    return static_cast<std::size_t>((x * 0x9E3779B97F4A7C15ULL) >> (64 - 14));
+  }
+  static_assert(ACCOUNT_SLOTS == std::size_t{1} << 14);
+  /// Most future writers one account's protection counts (the count is also capped by
+  /// what its remaining budget holds).
+  static constexpr double MAX_PROTECTED = 1e6;
   /// Weight of the previous forecast when a new slot's arrivals come in.
   static constexpr double FORECAST_KEEP = 0.5;
   /// Slot progress, percent, before which a first slot's own arrivals are too few to
   /// extrapolate from.
   static constexpr std::uint8_t MIN_FORECAST_PCT = 5;
-  mutable std::array<double, BUCKETS> arrived_{}; ///< cost arrived since the slot change
-  std::array<double, BUCKETS> forecast_{};        ///< cost arriving per slot, by bucket
+  mutable std::array<double, BUCKETS> arrived_{};   ///< cost arrived since the slot change
+  mutable std::array<double, BUCKETS> arrived_n_{}; ///< transactions arrived since then
+  std::array<double, BUCKETS> forecast_{};          ///< cost arriving per slot, by bucket
+  std::array<double, BUCKETS> forecast_n_{};        ///< transactions arriving per slot
+  /// Non-vote cost arrived since the slot change that writes each account (hashed).
+  mutable std::array<double, ACCOUNT_SLOTS> account_arrived_{};
+  /// Non-vote cost arriving per slot that writes each account (hashed), smoothed.
+  std::array<double, ACCOUNT_SLOTS> account_forecast_{};
+  double nonvote_forecast_ = 0; ///< Σ forecast_ over the non-vote buckets
+  /// Forecast per slot of the non-vote buckets strictly above a bucket: transactions,
+  /// cost and value (cost times each bucket's floor price).
+  struct Above {
+    double count = 0, cost = 0, value = 0;
+  };
+  std::array<Above, NONVOTE_BUCKETS> above_{};
   bool have_forecast_ = false;
   std::size_t threshold_ = 0;
   double marginal_left_ = 0; ///< budget left this pass for the threshold's bucket
@@ -425,6 +540,7 @@ private:
   std::uint64_t n_account_full_ = 0;
   std::uint64_t n_knapsack_ = 0;
   std::uint64_t n_excluded_ = 0;
+  std::uint64_t n_protected_ = 0;
   std::uint64_t n_paced_ = 0;
   std::uint64_t n_refused_ = 0;
 };
