@@ -108,11 +108,15 @@ public:
     // Every arrival feeds the forecast of what the rest of a slot will bring. Votes go
     // first (vote_first_rank), so they count in the top bucket.
     const std::uint64_t r = detail::vote_first_rank(tx);
-    arrived_[bucket(r)] += static_cast<double>(tx.cost);
-    arrived_n_[bucket(r)] += 1.0;
+    const std::size_t b = bucket(r);
+    const auto cost = static_cast<double>(tx.cost);
+    arrived_[b] += cost;
+    arrived_n_[b] += 1.0;
     if (!tx.vote) {
+      // Counted by value, so a flood of cheap writers makes an account look little hotter.
+      const double value = cost * static_cast<double>(bucket_floor(b));
       for (const txn::AccountLock& l : tx.locks)
-        if (l.writable) account_arrived_[account_slot(l.key)] += static_cast<double>(tx.cost);
+        if (l.writable) account_arrived_[account_slot(l.key)] += value;
     }
     return r;
   }
@@ -182,7 +186,7 @@ private:
         above_[b] = Above{u.count + forecast_n_[b + 1], u.cost + cost,
                           u.value + cost * static_cast<double>(bucket_floor(b + 1))};
       }
-      nonvote_forecast_ = above_[0].cost + forecast_[0];
+      nonvote_value_ = above_[0].value; // bucket 0's floor price is 0
     }
     arrived_.fill(0);
     arrived_n_.fill(0);
@@ -239,17 +243,17 @@ private:
   /// Nested protection levels (protection.hpp) for account `acct`: a queued writer of rank
   /// bucket k may spend the account's `left` budget minus the room kept for the writers of
   /// better buckets forecast to arrive before the end phase; the others wait (excluded
-  /// this pass). The account's forecast writers are its share of all non-vote arrivals
-  /// (account_forecast_), priced like them (forecast_). Returns false, leaving the choice
-  /// to the knapsack, when nothing is forecast for the account.
+  /// this pass). The account's forecast writers are its share of the value of all
+  /// non-vote arrivals (account_forecast_), priced like them (forecast_). Returns false,
+  /// leaving the choice to the knapsack, when nothing is forecast for the account.
   ///
   /// Without it, an account's budget goes to the writers queued early in the slot and a
   /// better one arriving later finds it spent; the LP bound keeps room for it.
   bool protect_for_better(const SchedulePass& pass, AccountId acct, const Demand& d,
                           std::uint64_t left, double left_share) {
-    if (!(nonvote_forecast_ > 0)) return false;
+    if (!(nonvote_value_ > 0)) return false;
     const double account = account_forecast_[account_slot(pass.account(acct).key)];
-    const double share = std::min(1.0, account / nonvote_forecast_) * left_share;
+    const double share = std::min(1.0, account / nonvote_value_) * left_share;
     if (!(share > 0)) return false;
     double spent = 0, keep = 0;
     std::size_t keep_bucket = NONVOTE_BUCKETS; // bucket `keep` was computed for
@@ -512,11 +516,12 @@ private:
   mutable std::array<double, BUCKETS> arrived_n_{}; ///< transactions arrived since then
   std::array<double, BUCKETS> forecast_{};          ///< cost arriving per slot, by bucket
   std::array<double, BUCKETS> forecast_n_{};        ///< transactions arriving per slot
-  /// Non-vote cost arrived since the slot change that writes each account (hashed).
+  /// Value (cost times the bucket's floor price) of the non-vote arrivals since the slot
+  /// change that write each account (hashed).
   mutable std::array<double, ACCOUNT_SLOTS> account_arrived_{};
-  /// Non-vote cost arriving per slot that writes each account (hashed), smoothed.
+  /// The same per slot, smoothed: the forecast of each account's share of the value.
   std::array<double, ACCOUNT_SLOTS> account_forecast_{};
-  double nonvote_forecast_ = 0; ///< Σ forecast_ over the non-vote buckets
+  double nonvote_value_ = 0; ///< forecast value of all non-vote arrivals per slot
   /// Forecast per slot of the non-vote buckets strictly above a bucket: transactions,
   /// cost and value (cost times each bucket's floor price).
   struct Above {

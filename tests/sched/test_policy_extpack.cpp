@@ -287,9 +287,9 @@ TEST(ExtpackScenario, KeepsAHotAccountsBudgetForTheWritersTheRestOfTheSlotBrings
   // (320,000) and 4 cheap ones. Handing it to the cheap backlog at the start of the slot
   // leaves the valuable writers that arrive later no room (without protection, 7 of 8 get
   // in: 3,040,000 a slot). From the second slot on, the forecast of what that account
-  // receives over a slot keeps room for them. Its price mix is taken from all non-vote
-  // arrivals (here the account gets every valuable writer but 43 % of the cost), which
-  // under-forecasts it, yet the room kept suffices.
+  // receives over a slot keeps room for them. That forecast is the account's share of the
+  // value of all non-vote arrivals (here 90 %: it gets every valuable writer) priced like
+  // all of them, which under-forecasts its valuable writers, yet the room kept suffices.
   const Scenario sc = hot_account_valuable_later();
   const test::ScenarioResult r = test::run_scenario(sc, "extpack");
   for (std::size_t s = 1; s < sc.slots; ++s)

@@ -20,12 +20,25 @@
 //                better arrivals later in the slot will want, and valuable work never
 //                waits. In the first leader slot pack sees (no forecast yet) the budget
 //                is paced linearly instead, as greedy does (block * elapsed / 350 ms).
-//             2. Knapsack per contended account. For every writable account whose writers
-//                in the window ask for more than its remaining per-account budget, the
-//                SET of writers that earns most above the threshold's price for the
-//                block space they use is chosen (knapsack.hpp); the others wait.
-//                Skipped when density order is provably within 1 % of optimal (a
-//                fractional bound), which is the common case of many small writers.
+//             2. Hot accounts (every writable account two queued transactions write).
+//                a. Before the end phase: nested protection levels (protection.hpp).
+//                   Arrivals are also counted by value per writable account (hashed
+//                   into 16K slots); an account's forecast of writers for the rest of
+//                   the slot is its share of the value of all non-vote arrivals, priced
+//                   like them. Best first, a queued writer of priority bucket k may spend
+//                   the account's remaining budget minus the room kept for the better
+//                   buckets' forecast writers: the j-th one's room while the chance that
+//                   j or more come (Poisson), times their mean price, beats bucket k's
+//                   price (EMSR-b). The others wait. So a backlog of cheap writers
+//                   queued early cannot spend the budget that better ones arriving later
+//                   in the slot will want, and a queued writer always beats a forecast
+//                   one of its own price.
+//                b. Otherwise (end phase, or nothing forecast for the account): when its
+//                   writers in the window ask for more than its remaining budget, the
+//                   SET of writers that earns most above the threshold's price for the
+//                   block space they use is chosen (knapsack.hpp); the others wait.
+//                   Skipped when density order is provably within 1 % of optimal (a
+//                   fractional bound), which is the common case of many small writers.
 //             3. Reservation. Walking the window in order with a plan of the slot's
 //                remaining budget, a transaction above the threshold that is blocked by
 //                an in-flight lock keeps its cost in the plan (and on its writable
@@ -52,6 +65,11 @@
 //             Shortcomings: the plan sees only the window, so a deep backlog's tail is
 //             invisible; the forecast assumes arrivals spread evenly over a slot (a
 //             burst late in the slot is under-reserved early and over-reserved late);
+//             it counts every arrival, also those that never land (a flood of
+//             well-paying writers of one account from payers that cannot pay can make
+//             that account's real writers wait for the end phase: later, not lost);
+//             protection keeps room for a forecast writer of average size, so a rare
+//             very large one may still find the account full;
 //             the window is used only for when the end phase starts: the threshold is
 //             per slot (a window-wide one, budget and forecast over the slots left, was
 //             tried and earned slightly less on both workloads).
