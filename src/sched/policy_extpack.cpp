@@ -104,11 +104,12 @@ private:
 class ExtpackPolicy final : public Policy {
 public:
   const char* name() const override { return "extpack"; }
-  std::uint64_t rank(const NewTx& tx) const override {
+  std::uint64_t rank(const NewTx& tx) const override { return detail::vote_first_rank(tx); }
+
+  void arrived(const NewTx& tx) override {
     // Every arrival feeds the forecast of what the rest of a slot will bring. Votes go
     // first (vote_first_rank), so they count in the top bucket.
-    const std::uint64_t r = detail::vote_first_rank(tx);
-    const std::size_t b = bucket(r);
+    const std::size_t b = bucket(tx.rank);
     const auto cost = static_cast<double>(tx.cost);
     arrived_[b] += cost;
     arrived_n_[b] += 1.0;
@@ -118,7 +119,6 @@ public:
       for (const txn::AccountLock& l : tx.locks)
         if (l.writable) account_arrived_[account_slot(l.key)] += value;
     }
-    return r;
   }
 
   void schedule(SchedulePass& pass) override {
@@ -160,7 +160,7 @@ private:
     }
   };
 
-  /// At a slot change, the arrivals counted since the previous change (by rank() on
+  /// At a slot change, the arrivals counted since the previous change (by arrived() on
   /// insert, leader or not) become the per-slot forecast, smoothed with the old one.
   void new_slot(const SchedulePass& pass) {
     if (pass.slot() == slot_) return;
@@ -179,12 +179,12 @@ private:
         smooth(account_forecast_[i], account_arrived_[i]);
       have_forecast_ = true;
       // Sums over the non-vote buckets above each bucket, for protect_for_better().
-      above_[NONVOTE_BUCKETS - 1] = Above{};
+      above_[NONVOTE_BUCKETS - 1] = ClassForecast{};
       for (std::size_t b = NONVOTE_BUCKETS - 1; b-- > 0;) {
-        const Above& u = above_[b + 1];
+        const ClassForecast& u = above_[b + 1];
         const double cost = forecast_[b + 1];
-        above_[b] = Above{u.count + forecast_n_[b + 1], u.cost + cost,
-                          u.value + cost * static_cast<double>(bucket_floor(b + 1))};
+        above_[b] = ClassForecast{u.count + forecast_n_[b + 1], u.cost + cost,
+                                  u.value + cost * static_cast<double>(bucket_floor(b + 1))};
       }
       nonvote_value_ = above_[0].value; // bucket 0's floor price is 0
     }
@@ -245,7 +245,10 @@ private:
   /// better buckets forecast to arrive before the end phase; the others wait (excluded
   /// this pass). The account's forecast writers are its share of the value of all
   /// non-vote arrivals (account_forecast_), priced like them (forecast_). Returns false,
-  /// leaving the choice to the knapsack, when nothing is forecast for the account.
+  /// leaving the choice to the knapsack, when nothing is forecast for the account;
+  /// otherwise the writers are taken first-fit in rank order and the knapsack is not run.
+  /// The room kept may exceed `left` (by up to one writer): then a whole bucket waits,
+  /// e.g. priority-0 writers wait for the end phase whenever anything better is forecast.
   ///
   /// Without it, an account's budget goes to the writers queued early in the slot and a
   /// better one arriving later finds it spent; the LP bound keeps room for it.
@@ -258,27 +261,20 @@ private:
     double spent = 0, keep = 0;
     std::size_t keep_bucket = NONVOTE_BUCKETS; // bucket `keep` was computed for
     for (const std::uint32_t i : d.writers) {  // best first
+      // Held back already for another account it writes: it spends nothing here.
+      if (excluded_[i]) continue;
       const TxEntry& e = pass.entry(window_[i]);
       // A vote's bucket is above every non-vote one: nothing better is forecast for it.
       const std::size_t k = std::min(bucket(e.rank), NONVOTE_BUCKETS - 1);
       if (k != keep_bucket) {
         keep_bucket = k;
-        keep = 0;
-        const Above& a = above_[k];
-        const double count = a.count * share, cost = a.cost * share;
-        if (count > 0 && cost > 0) {
-          const double each = cost / count; // mean cost of a better writer
-          const double most = std::min(static_cast<double>(left) / each + 1.0, MAX_PROTECTED);
-          const std::uint64_t j =
-              protected_arrivals(count, a.value / a.cost, static_cast<double>(bucket_floor(k)),
-                                 static_cast<std::uint64_t>(most));
-          keep = static_cast<double>(j) * each;
-        }
+        keep = protected_room(above_[k], share, static_cast<double>(bucket_floor(k)),
+                              static_cast<double>(left));
       }
       const auto cost = static_cast<double>(e.cost);
       if (spent + cost + keep <= static_cast<double>(left)) {
         spent += cost;
-      } else if (!excluded_[i]) {
+      } else {
         excluded_[i] = true;
         ++n_protected_;
       }
@@ -504,30 +500,23 @@ private:
     return static_cast<std::size_t>((x * 0x9E3779B97F4A7C15ULL) >> (64 - 14));
   }
   static_assert(ACCOUNT_SLOTS == std::size_t{1} << 14);
-  /// Most future writers one account's protection counts (the count is also capped by
-  /// what its remaining budget holds).
-  static constexpr double MAX_PROTECTED = 1e6;
   /// Weight of the previous forecast when a new slot's arrivals come in.
   static constexpr double FORECAST_KEEP = 0.5;
   /// Slot progress, percent, before which a first slot's own arrivals are too few to
   /// extrapolate from.
   static constexpr std::uint8_t MIN_FORECAST_PCT = 5;
-  mutable std::array<double, BUCKETS> arrived_{};   ///< cost arrived since the slot change
-  mutable std::array<double, BUCKETS> arrived_n_{}; ///< transactions arrived since then
-  std::array<double, BUCKETS> forecast_{};          ///< cost arriving per slot, by bucket
-  std::array<double, BUCKETS> forecast_n_{};        ///< transactions arriving per slot
+  std::array<double, BUCKETS> arrived_{};    ///< cost arrived since the slot change
+  std::array<double, BUCKETS> arrived_n_{};  ///< transactions arrived since then
+  std::array<double, BUCKETS> forecast_{};   ///< cost arriving per slot, by bucket
+  std::array<double, BUCKETS> forecast_n_{}; ///< transactions arriving per slot
   /// Value (cost times the bucket's floor price) of the non-vote arrivals since the slot
   /// change that write each account (hashed).
-  mutable std::array<double, ACCOUNT_SLOTS> account_arrived_{};
+  std::array<double, ACCOUNT_SLOTS> account_arrived_{};
   /// The same per slot, smoothed: the forecast of each account's share of the value.
   std::array<double, ACCOUNT_SLOTS> account_forecast_{};
   double nonvote_value_ = 0; ///< forecast value of all non-vote arrivals per slot
-  /// Forecast per slot of the non-vote buckets strictly above a bucket: transactions,
-  /// cost and value (cost times each bucket's floor price).
-  struct Above {
-    double count = 0, cost = 0, value = 0;
-  };
-  std::array<Above, NONVOTE_BUCKETS> above_{};
+  /// Forecast per slot of the non-vote buckets strictly above each bucket.
+  std::array<ClassForecast, NONVOTE_BUCKETS> above_{};
   bool have_forecast_ = false;
   std::size_t threshold_ = 0;
   double marginal_left_ = 0; ///< budget left this pass for the threshold's bucket

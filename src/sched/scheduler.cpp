@@ -47,6 +47,7 @@ Admission Scheduler::insert(NewTx tx) {
   tx.rank = policy_->rank(tx);
   InsertResult r = c_.insert(tx);
   if (r.evicted) drops_.push_back(DroppedTx{*r.evicted, DropReason::Evicted, 0});
+  if (r.status != InsertStatus::Duplicate) policy_->arrived(tx);
   switch (r.status) {
   case InsertStatus::Duplicate:
     a.reason = DropReason::Duplicate;

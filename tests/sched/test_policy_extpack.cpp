@@ -4,8 +4,10 @@
 // where it must capture more fees than every baseline while filling the block.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -151,38 +153,57 @@ TEST(ExtpackScenario, LeavesRoomForTheValueTheRestOfTheSlotBrings) {
     EXPECT_GE(c * 100, sc.cfg.limits.max_block_units * 99) << "block fill below 99 %";
 }
 
-/// P(N >= j) for N ~ Poisson(mean), summed in log space (no underflow at any mean): the
-/// reference for poisson_tail() and protected_arrivals().
-double exact_tail(double mean, std::uint64_t j) {
-  double below = 0;
-  for (std::uint64_t i = 0; i < j; ++i)
-    below += std::exp(-mean + static_cast<double>(i) * std::log(mean) -
-                      std::lgamma(static_cast<double>(i) + 1));
-  return std::max(0.0, 1.0 - below);
+/// Poisson(mean) tails for j = 0..n, the reference for poisson_tail() and
+/// protected_arrivals(): every pmf term from its own lgamma (no recurrence), in long double,
+/// summed from the far end so a tail of 1e-30 keeps its digits.
+std::vector<long double> reference_tails(double mean, std::size_t n) {
+  std::vector<long double> tail(n + 2, 0.0L);
+  const std::size_t far = n + 200 + static_cast<std::size_t>(40 * std::sqrt(mean));
+  long double sum = 0;
+  for (std::size_t i = far; i-- > 0;) {
+    const long double li = static_cast<long double>(i);
+    sum += std::exp(-static_cast<long double>(mean) +
+                    li * std::log(static_cast<long double>(mean)) - std::lgamma(li + 1));
+    if (i <= n + 1) tail[i] = sum;
+  }
+  return tail;
 }
 
-std::uint64_t exact_protected(double mean, double above, double price, std::uint64_t max_j) {
-  std::uint64_t j = 0;
-  while (j < max_j && exact_tail(mean, j + 1) * above > price)
-    ++j;
-  return j;
-}
-
-TEST(Protection, PoissonTailMatchesHandComputedValues) {
-  // Poisson(2): P(N >= 1) = 1 - e^-2, P(N >= 3) = 1 - 5 e^-2.
+TEST(Protection, PoissonTailMatchesExactSumsAlsoInTheFarTail) {
   EXPECT_DOUBLE_EQ(poisson_tail(2.0, 0), 1.0);
-  EXPECT_NEAR(poisson_tail(2.0, 1), 1 - std::exp(-2.0), 1e-15);
+  EXPECT_NEAR(poisson_tail(2.0, 1), -std::expm1(-2.0), 1e-15);
   EXPECT_NEAR(poisson_tail(2.0, 3), 1 - 5 * std::exp(-2.0), 1e-15);
   EXPECT_EQ(poisson_tail(0.0, 1), 0.0);
   EXPECT_EQ(poisson_tail(std::nan(""), 1), 0.0);
-  EXPECT_EQ(poisson_tail(2.0, 1'000'000'000'000), 0.0); // ends, not a trillion steps
-  // Above the exact range the normal approximation stays within 0.01 of the truth.
-  for (const double mean : {65.0, 200.0, 1000.0, 20000.0}) {
-    for (const double z : {-3.0, -1.0, 0.0, 1.0, 3.0}) {
-      const auto j = static_cast<std::uint64_t>(mean + z * std::sqrt(mean));
-      EXPECT_NEAR(poisson_tail(mean, j), exact_tail(mean, j), 0.01) << mean << " " << j;
+  EXPECT_EQ(poisson_tail(INFINITY, 5), 1.0);
+  // Ends at once, not after a trillion or 2^64 terms.
+  EXPECT_EQ(poisson_tail(2.0, 1'000'000'000'000), 0.0);
+  EXPECT_EQ(poisson_tail(1e9, UINT64_MAX), 0.0);
+  // A tiny mean: P(N >= 1) = 1 - e^-m, which 1 - e^-m computed directly rounds to 0.
+  EXPECT_NEAR(poisson_tail(1e-20, 1) / 1e-20, 1.0, 1e-12);
+  // Every j up to far into the tail, relative to the value (1e-9), across means.
+  for (const double mean : {0.3, 2.0, 30.0, 64.0, 65.0, 150.0, 1000.0, 20000.0}) {
+    const auto n = static_cast<std::size_t>(mean + 14 * std::sqrt(mean) + 30);
+    const std::vector<long double> want = reference_tails(mean, n);
+    for (std::size_t j = 0; j <= n; j += 1 + n / 200) {
+      const auto w = static_cast<double>(want[j]);
+      EXPECT_NEAR(poisson_tail(mean, j), w, w * 1e-9 + 1e-300) << mean << " " << j;
     }
   }
+  // The case 1 - P(N < j) gets wrong: P(N >= 90) for Poisson(30) is about 8e-19.
+  EXPECT_NEAR(poisson_tail(30.0, 90) / static_cast<double>(reference_tails(30.0, 90)[90]), 1.0,
+              1e-9);
+}
+
+/// The largest j <= cap with tail(j) * ratio > 1, from reference_tails().
+std::uint64_t reference_protected(double mean, double ratio, std::uint64_t max_j) {
+  const auto cap =
+      std::min<std::uint64_t>(max_j, static_cast<std::uint64_t>(mean + 12 * std::sqrt(mean) + 20));
+  const std::vector<long double> tail = reference_tails(mean, cap);
+  std::uint64_t j = cap;
+  while (j > 0 && !(tail[j] * ratio > 1.0L))
+    --j;
+  return j;
 }
 
 TEST(Protection, EmsrbCountsTheArrivalsWorthTheirRoom) {
@@ -194,23 +215,45 @@ TEST(Protection, EmsrbCountsTheArrivalsWorthTheirRoom) {
   EXPECT_EQ(protected_arrivals(0.01, 50.0, 1.0, 100), 0u);
   // Nothing better forecast, or not better paid: nothing kept. Capped by max_j.
   EXPECT_EQ(protected_arrivals(0.0, 2.0, 1.0, 100), 0u);
+  EXPECT_EQ(protected_arrivals(std::nan(""), 2.0, 1.0, 100), 0u);
   EXPECT_EQ(protected_arrivals(5.0, 1.0, 1.0, 100), 0u);
+  EXPECT_EQ(protected_arrivals(5.0, std::nan(""), 1.0, 100), 0u);
   EXPECT_EQ(protected_arrivals(50.0, 2.0, 1.0, 7), 7u);
-  // A price of 0 keeps room for every arrival the sums can tell from none, and ends.
-  EXPECT_GT(protected_arrivals(3.0, 1.0, 0.0, 1'000'000), 20u);
-  EXPECT_LT(protected_arrivals(3.0, 1.0, 0.0, 1'000'000), 100u);
-  // Against the log-space reference, across the exact and the approximated ranges.
-  for (const double mean : {0.3, 4.0, 30.0, 64.0, 65.0, 150.0, 900.0}) {
-    for (const double ratio : {1.05, 1.5, 2.0, 10.0, 100.0}) {
-      const std::uint64_t want = exact_protected(mean, ratio, 1.0, 100'000);
-      const std::uint64_t got = protected_arrivals(mean, ratio, 1.0, 100'000);
-      if (mean <= POISSON_EXACT_MAX_MEAN) {
-        EXPECT_EQ(got, want) << mean << " " << ratio;
-      } else {
-        EXPECT_LE(got > want ? got - want : want - got, 1u) << mean << " " << ratio;
-      }
+  EXPECT_EQ(protected_arrivals(INFINITY, 2.0, 1.0, 7), 7u);
+  // A free class (price 0) keeps room up to where arrivals stop counting (1e-20).
+  EXPECT_EQ(protected_arrivals(3.0, 1.0, 0.0, 1'000'000), 43u);  // floor(3 + 12 sqrt 3 + 20)
+  EXPECT_EQ(protected_arrivals(1e-5, 1.0, 0.0, 1'000'000), 20u); // P(N >= 20) ~ 4e-119
+  // Against the reference across means and price ratios up to 1e15 (far tails).
+  for (const double mean : {1e-3, 0.3, 4.0, 30.0, 64.0, 65.0, 150.0, 900.0, 5000.0}) {
+    for (const double ratio : {1.05, 1.5, 2.0, 10.0, 100.0, 1e4, 1e6, 1e9, 1e15}) {
+      EXPECT_EQ(protected_arrivals(mean, ratio, 1.0, 100'000),
+                reference_protected(mean, ratio, 100'000))
+          << mean << " " << ratio;
     }
   }
+}
+
+TEST(Protection, RoomForTheClassesAboveUsesTheirShareMeanCostAndMeanPrice) {
+  // Above: two writers a slot of 40,000 CU at 8,388,608 (a bucket floor), three quarters
+  // of them still to come: Poisson(1.5). Against a price of 1,835,008 (ratio 0.219):
+  // P(N >= 2) = 0.442 keeps room for two, P(N >= 3) = 0.191 not for a third.
+  const ClassForecast above{2.0, 80'000.0, 80'000.0 * 8'388'608.0};
+  EXPECT_DOUBLE_EQ(protected_room(above, 0.75, 1'835'008.0, 400'000.0), 80'000.0);
+  // A quarter of them: Poisson(0.5), P(N >= 1) = 0.393 keeps one, P(N >= 2) = 0.090 not.
+  EXPECT_DOUBLE_EQ(protected_room(above, 0.25, 1'835'008.0, 400'000.0), 40'000.0);
+  // The mean price, not the best: against 2,097,152, writers all at 8,388,608 (ratio 0.25)
+  // get room for two; half at 8,388,608 and half at 524,288 average 4,456,448 (ratio
+  // 0.471 > 0.442), room for one.
+  EXPECT_DOUBLE_EQ(protected_room(above, 0.75, 2'097'152.0, 400'000.0), 80'000.0);
+  const ClassForecast mixed{2.0, 80'000.0, 40'000.0 * 8'388'608.0 + 40'000.0 * 524'288.0};
+  EXPECT_DOUBLE_EQ(protected_room(mixed, 0.75, 2'097'152.0, 400'000.0), 40'000.0);
+  // Capped at one writer beyond what is left: then nothing of the class fits.
+  EXPECT_DOUBLE_EQ(protected_room(above, 100.0, 1.0, 100'000.0), 120'000.0);
+  // Nothing forecast, nothing left to share, or a class that pays as much: no room.
+  EXPECT_EQ(protected_room(ClassForecast{}, 0.75, 1.0, 400'000.0), 0.0);
+  EXPECT_EQ(protected_room(above, 0.0, 1.0, 400'000.0), 0.0);
+  EXPECT_EQ(protected_room(above, 0.75, 8'388'608.0, 400'000.0), 0.0);
+  EXPECT_EQ(protected_room(above, 0.75, 1.0, std::nan("")), 0.0);
 }
 
 /// Leader windows of `window` slots: every slot a backlog of filler that could fill the
@@ -298,6 +341,61 @@ TEST(ExtpackScenario, KeepsAHotAccountsBudgetForTheWritersTheRestOfTheSlotBrings
     EXPECT_GE(c * 100, sc.cfg.limits.max_block_units * 99) << "block fill below 99 %";
   // Greedy's linear pacing happens to leave the same room here.
   EXPECT_GE(r.fees, test::run_scenario(sc, "greedy").fees);
+}
+
+/// Every slot: at its start 20 writers of one hot account (20,000 CU, 40,000 lamports:
+/// together its whole 400,000 CU budget) and `filler` transactions on other accounts
+/// (20,000 CU, 6,000 lamports); two valuable writers of the hot account (40,000 CU,
+/// 400,000 lamports) arrive later, at steps 4 and 12 of 20, up to `valuable_until_slot`.
+Scenario hot_account_few_valuable(std::uint32_t slots, std::uint32_t valuable_until_slot,
+                                  int filler) {
+  Scenario sc;
+  sc.cfg.capacity = 4096;
+  sc.cfg.limits.max_block_units = 1'000'000;
+  sc.cfg.limits.max_writable_account_units = 400'000;
+  sc.workers = 4;
+  sc.slots = slots;
+  sc.steps_per_slot = 20;
+  std::uint32_t payer = 10'000;
+  for (std::uint32_t slot = 0; slot < sc.slots; ++slot) {
+    for (int i = 0; i < 20; ++i)
+      sc.txs.push_back(ScenarioTx{slot, 0, {1, payer++}, {}, 40'000, 20'000, false});
+    for (int i = 0; i < filler; ++i)
+      sc.txs.push_back(ScenarioTx{slot, 0, {payer++}, {}, 6'000, 20'000, false});
+    if (slot > valuable_until_slot) continue;
+    for (const std::uint32_t step : {4u, 12u})
+      sc.txs.push_back(ScenarioTx{slot, step, {1, payer++}, {}, 400'000, 40'000, false});
+  }
+  return sc;
+}
+
+TEST(ExtpackScenario, KeepsNoMoreOfAHotAccountThanTheForecastIsWorth) {
+  // The best block of every slot: both valuable writers (80,000 CU), 16 of the 20 hot
+  // writers in the rest of the account's budget, filler in the rest of the block (30):
+  // 800,000 + 640,000 + 180,000 = 1,620,000. Two valuable writers are forecast (Poisson,
+  // mean about 1.5 for the rest of the slot at its start); keeping room for two of them
+  // (P(N >= 2) = 0.44 beats the price ratio 1/5, P(N >= 3) = 0.19 does not) lets 16 hot
+  // writers in at once. Keeping much more would hold hot writers back while filler (1.6
+  // blocks of it) takes the block, and each one lost costs 34,000.
+  const Scenario sc = hot_account_few_valuable(4, 3, 80);
+  const test::ScenarioResult r = test::run_scenario(sc, "extpack");
+  for (std::size_t s = 1; s < sc.slots; ++s)
+    EXPECT_GE(r.slot_fees[s] * 100, 1'620'000ull * 99) << "slot " << s;
+  for (std::uint64_t c : r.slot_cost)
+    EXPECT_GE(c * 100, sc.cfg.limits.max_block_units * 99) << "block fill below 99 %";
+}
+
+TEST(ExtpackScenario, ProtectionEndsWithTheEndPhase) {
+  // The valuable writers stop after slot 2, so in slot 3 the forecast keeps room for
+  // writers that never come. From the end phase (85 %) protection no longer applies and
+  // the hot account's whole budget goes to its queued writers. The block has room for
+  // everything else (20 filler a slot), so slot 3 holds 20 hot writers and the 20 filler:
+  // 800,000 + 120,000. (When filler could fill the block, what it takes before the end
+  // phase is lost to the hot writers held back: the price of a forecast that was wrong.)
+  const Scenario sc = hot_account_few_valuable(4, 2, 20);
+  const test::ScenarioResult r = test::run_scenario(sc, "extpack");
+  ASSERT_EQ(r.slot_fees.size(), 4u);
+  EXPECT_EQ(r.slot_fees[3], 20 * 40'000ull + 20 * 6'000ull);
 }
 
 } // namespace

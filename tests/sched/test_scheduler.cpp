@@ -274,6 +274,35 @@ TEST(Scheduler, EvictionGoesThroughDrops) {
   EXPECT_EQ(r.reason, DropReason::ContainerFull);
 }
 
+/// Ranks by priority and records what the scheduler reports as arrivals.
+class ArrivalCountingPolicy final : public Policy {
+public:
+  explicit ArrivalCountingPolicy(std::vector<std::uint64_t>& seen) : seen_(seen) {}
+  const char* name() const override { return "arrival-counting"; }
+  std::uint64_t rank(const NewTx& tx) const override { return tx.priority; }
+  void arrived(const NewTx& tx) override { seen_.push_back(tx.rank); }
+  void schedule(SchedulePass&) override {}
+
+private:
+  std::vector<std::uint64_t>& seen_;
+};
+
+TEST(Scheduler, ArrivalsReachThePolicyOnceEvenWhenResent) {
+  // Forecasts count arrivals: a re-sent duplicate must not count again, while one refused
+  // for want of room did arrive (demand the block could have used).
+  std::vector<std::uint64_t> seen;
+  SchedConfig cfg;
+  cfg.capacity = 2;
+  Scheduler s(cfg, std::make_unique<ArrivalCountingPolicy>(seen), 1);
+  FakeTx a(1, {1}, {}, 10), b(2, {2}, {}, 20), low(3, {3}, {}, 1);
+  s.insert(a.tx);
+  EXPECT_EQ(s.insert(a.tx).reason, DropReason::Duplicate);
+  s.insert(b.tx);
+  EXPECT_EQ(s.insert(low.tx).reason, DropReason::ContainerFull);
+  // In order, each with its rank set (this policy ranks by priority).
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{10, 20, 1}));
+}
+
 TEST(Scheduler, RetryLimitDropsAfterMaxAttempts) {
   SchedConfig cfg;
   cfg.max_attempts = 3;

@@ -8,10 +8,11 @@
 //  "extpack"  Value planning over a window of up to 1,024 transactions (and at most
 //             max_scan_per_pass) taken best-first by priority (reward * 1e6 / (cost + 1));
 //             a wider window made each pass tens of ms in real time. Per pass:
-//             1. Forecast threshold. Every arrival (leader or not) is counted by cost in
-//                a log-scale priority bucket (4 per power of two); at each slot change
-//                the counts per slot elapsed become the forecast of a slot's arrivals
-//                (smoothed 1:1 with the previous forecast). The remaining budget is
+//             1. Forecast threshold. Every arrival (leader or not; not a re-sent copy of
+//                a queued one) is counted by cost in a log-scale priority bucket (4 per
+//                power of two); at each slot change the counts per slot elapsed become
+//                the forecast of a slot's arrivals (smoothed 1:1 with the previous
+//                forecast). The remaining budget is
 //                then matched against the supply best-first: what is queued plus the
 //                forecast for the rest of the slot (up to the end phase). The bucket
 //                where supply reaches the budget is the threshold: transactions below
@@ -20,7 +21,8 @@
 //                better arrivals later in the slot will want, and valuable work never
 //                waits. In the first leader slot pack sees (no forecast yet) the budget
 //                is paced linearly instead, as greedy does (block * elapsed / 350 ms).
-//             2. Hot accounts (every writable account two queued transactions write).
+//             2. Hot accounts: every account written by a transaction in the window
+//                that at least one other queued transaction also names.
 //                a. Before the end phase: nested protection levels (protection.hpp).
 //                   Arrivals are also counted by value per writable account (hashed
 //                   into 16K slots); an account's forecast of writers for the rest of
@@ -33,6 +35,7 @@
 //                   queued early cannot spend the budget that better ones arriving later
 //                   in the slot will want, and a queued writer always beats a forecast
 //                   one of its own price.
+//                   Writers are taken first-fit in rank order; no knapsack then.
 //                b. Otherwise (end phase, or nothing forecast for the account): when its
 //                   writers in the window ask for more than its remaining budget, the
 //                   SET of writers that earns most above the threshold's price for the

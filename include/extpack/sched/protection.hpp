@@ -18,18 +18,35 @@
 
 namespace extpack::sched {
 
-/// P(N >= j) for N ~ Poisson(mean). Exact (summed pmf) for mean <= POISSON_EXACT_MAX_MEAN,
-/// normal approximation with continuity correction above it.
+/// P(N >= j) for N ~ Poisson(mean), summed from the pmf (log-space start, so no mean
+/// underflows) in the direction where terms shrink: accurate to rounding relative to the
+/// result, also for far tails. O(sqrt(mean)) terms.
 [[nodiscard]] double poisson_tail(double mean, std::uint64_t j);
-
-/// Means above this use the normal approximation in poisson_tail(). At 64 it puts the
-/// protection count within one of the exact one (tested against summed pmfs).
-inline constexpr double POISSON_EXACT_MAX_MEAN = 64.0;
 
 /// The number of future arrivals worth protecting room for: the largest j <= max_j with
 /// poisson_tail(mean, j) * above_price > price, or 0 when there is none (no arrivals
-/// forecast, or the better classes do not pay more). Prices are per unit of the resource.
+/// forecast, or the better classes do not pay more). Prices are per unit of the resource,
+/// above_price > 0; arrivals whose chance is below 1e-20 are not counted (so a class with
+/// price 0 protects up to about mean + 12 sqrt(mean) + 20, not max_j).
 [[nodiscard]] std::uint64_t protected_arrivals(double mean, double above_price, double price,
                                                std::uint64_t max_j);
+
+/// Most arrivals protected_room() counts.
+inline constexpr double MAX_PROTECTED_ARRIVALS = 1e6;
+
+/// What is forecast to arrive of a set of price classes: arrivals, their total cost
+/// (units of the resource) and total value (cost times price).
+struct ClassForecast {
+  double count = 0;
+  double cost = 0;
+  double value = 0;
+};
+
+/// The room (units) to keep of `left` for the classes above one priced `price`, of which
+/// `share` of the forecast `above` is expected to come for this resource: the
+/// protected_arrivals() of writers of their mean cost and mean price, times that cost.
+/// At most one writer's cost over `left`: then nothing of that class fits.
+[[nodiscard]] double protected_room(const ClassForecast& above, double share, double price,
+                                    double left);
 
 } // namespace extpack::sched
