@@ -247,8 +247,9 @@ private:
   /// non-vote arrivals (account_forecast_), priced like them (forecast_). Returns false,
   /// leaving the choice to the knapsack, when nothing is forecast for the account;
   /// otherwise the writers are taken first-fit in rank order and the knapsack is not run.
-  /// The room kept may exceed `left` (by up to one writer): then a whole bucket waits,
-  /// e.g. priority-0 writers wait for the end phase whenever anything better is forecast.
+  /// The room kept may exceed `left` (by up to one writer): then a whole bucket waits (for
+  /// priority-0 writers that happens once mean + 12 sqrt(mean) + 20 better writers of
+  /// average size would fill what is left, mean being the forecast of them).
   ///
   /// Without it, an account's budget goes to the writers queued early in the slot and a
   /// better one arriving later finds it spent; the LP bound keeps room for it.

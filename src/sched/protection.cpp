@@ -31,6 +31,8 @@ double poisson_tail(double mean, std::uint64_t j) {
   if (!(mean > 0.0)) return 0.0; // also NaN
   if (std::isinf(mean)) return 1.0;
   const auto jd = static_cast<double>(j);
+  if (mean > POISSON_EXACT_MAX_MEAN)
+    return 0.5 * std::erfc((jd - 0.5 - mean) / (std::sqrt(2.0) * std::sqrt(mean)));
   if (jd > mean) {
     // Sum upward from P(N = j): terms shrink by mean / (i + 1) < 1, and every one is
     // positive, so a tail of 1e-30 keeps its digits.
@@ -65,10 +67,11 @@ std::uint64_t protected_arrivals(double mean, double above_price, double price,
   double tail = poisson_tail(mean, j);
   double pmf = j > 0 ? std::exp(log_pmf(mean, static_cast<double>(j))) : 0.0; // P(N = j)
   while (j > 0 && !(tail > ratio)) {
-    pmf *= static_cast<double>(j) / mean; // P(N = j - 1)
+    pmf = pmf * static_cast<double>(j) / mean; // P(N = j - 1)
     --j;
-    // Far above a tiny mean P(N = j) underflows; the recurrence cannot climb out of 0.
-    if (pmf == 0.0) pmf = std::exp(log_pmf(mean, static_cast<double>(j)));
+    // Far above a tiny mean P(N = j) underflows to 0 (then 0 x j / mean stays 0, or is
+    // NaN once j / mean overflows): compute it afresh.
+    if (!(pmf > 0.0) || !std::isfinite(pmf)) pmf = std::exp(log_pmf(mean, static_cast<double>(j)));
     tail += pmf;
   }
   return j;

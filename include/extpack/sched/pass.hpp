@@ -133,8 +133,9 @@ public:
   /// ranks go in arrival order). Also decides which queued transaction is evicted.
   [[nodiscard]] virtual std::uint64_t rank(const NewTx& tx) const = 0;
   /// Called after the container took `tx` (rank set) or refused it for want of room: an
-  /// arrival the policy may count as demand. Not called for a duplicate of a queued
-  /// transaction, so re-sending one does not count twice.
+  /// arrival the policy may count as demand. Not called for a copy of a transaction the
+  /// container holds, so re-sending a queued one does not count twice (a copy sent after
+  /// the original left the container, or refused again for room, does count).
   virtual void arrived(const NewTx& tx) { (void)tx; }
   virtual void schedule(SchedulePass& pass) = 0;
   /// The policy's own outcome counters, for metrics and tests.

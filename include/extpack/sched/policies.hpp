@@ -8,8 +8,8 @@
 //  "extpack"  Value planning over a window of up to 1,024 transactions (and at most
 //             max_scan_per_pass) taken best-first by priority (reward * 1e6 / (cost + 1));
 //             a wider window made each pass tens of ms in real time. Per pass:
-//             1. Forecast threshold. Every arrival (leader or not; not a re-sent copy of
-//                a queued one) is counted by cost in a log-scale priority bucket (4 per
+//             1. Forecast threshold. Every arrival (leader or not; not a copy of one still
+//                queued) is counted by cost in a log-scale priority bucket (4 per
 //                power of two); at each slot change the counts per slot elapsed become
 //                the forecast of a slot's arrivals (smoothed 1:1 with the previous
 //                forecast). The remaining budget is
@@ -72,7 +72,8 @@
 //             well-paying writers of one account from payers that cannot pay can make
 //             that account's real writers wait for the end phase: later, not lost);
 //             protection keeps room for a forecast writer of average size, so a rare
-//             very large one may still find the account full;
+//             very large one may still find the account full; only static keys count
+//             toward an account's arrivals (address-table keys are not known on insert);
 //             the window is used only for when the end phase starts: the threshold is
 //             per slot (a window-wide one, budget and forecast over the slots left, was
 //             tried and earned slightly less on both workloads).

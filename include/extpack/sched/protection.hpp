@@ -18,10 +18,16 @@
 
 namespace extpack::sched {
 
-/// P(N >= j) for N ~ Poisson(mean), summed from the pmf (log-space start, so no mean
-/// underflows) in the direction where terms shrink: accurate to rounding relative to the
-/// result, also for far tails. O(sqrt(mean)) terms.
+/// P(N >= j) for N ~ Poisson(mean), summed from the pmf in the direction where terms
+/// shrink, so far tails keep their digits. The first term comes from log space (no mean
+/// underflows), which costs relative accuracy about 1e-16 x j x |ln mean| (1e-12 at mean
+/// 1000, 1e-9 at 1e7). O(sqrt(mean)) terms; above POISSON_EXACT_MAX_MEAN the normal
+/// approximation with continuity correction (no count of arrivals gets near it).
 [[nodiscard]] double poisson_tail(double mean, std::uint64_t j);
+
+/// Means up to this are summed exactly by poisson_tail() (a few hundred thousand terms at
+/// most; far below 2^52, where adding 1 to a double index stops changing it).
+inline constexpr double POISSON_EXACT_MAX_MEAN = 1e9;
 
 /// The number of future arrivals worth protecting room for: the largest j <= max_j with
 /// poisson_tail(mean, j) * above_price > price, or 0 when there is none (no arrivals
