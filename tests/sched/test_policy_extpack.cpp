@@ -77,16 +77,23 @@ TEST(Knapsack, ThinnedFrontierStillNeverExceedsTheBudget) {
   }
 }
 
-/// One hot account whose per-account budget is contended by writers of two sizes, plus
-/// filler on distinct accounts that alone could fill the block twice over.
-Scenario contended(bool progress) {
+/// The setting every scenario here shares: 4 workers, a 4,096-transaction container and a
+/// 1M CU block, with `account_limit` per writable account.
+Scenario scenario(std::uint32_t slots, std::uint32_t steps_per_slot, std::uint64_t account_limit) {
   Scenario sc;
   sc.cfg.capacity = 4096;
   sc.cfg.limits.max_block_units = 1'000'000;
-  sc.cfg.limits.max_writable_account_units = 400'000;
+  sc.cfg.limits.max_writable_account_units = account_limit;
   sc.workers = 4;
-  sc.slots = 3;
-  sc.steps_per_slot = 10;
+  sc.slots = slots;
+  sc.steps_per_slot = steps_per_slot;
+  return sc;
+}
+
+/// One hot account whose per-account budget is contended by writers of two sizes, plus
+/// filler on distinct accounts that alone could fill the block twice over.
+Scenario contended(bool progress) {
+  Scenario sc = scenario(3, 10, 400'000);
   sc.report_progress = progress;
   std::uint32_t payer = 10'000;
   for (std::uint32_t slot = 0; slot < sc.slots; ++slot) {
@@ -122,13 +129,7 @@ TEST(ExtpackScenario, BeatsEveryBaselineOnAContendedHotAccountWithoutProgress) {
 /// Every slot: a backlog of filler that could fill the block 1.6 times arrives at its
 /// start, and a valuable transaction arrives at each of the first 16 of its 20 steps.
 Scenario steady_valuable_arrivals() {
-  Scenario sc;
-  sc.cfg.capacity = 4096;
-  sc.cfg.limits.max_block_units = 1'000'000;
-  sc.cfg.limits.max_writable_account_units = 1'000'000;
-  sc.workers = 4;
-  sc.slots = 4;
-  sc.steps_per_slot = 20;
+  Scenario sc = scenario(4, 20, 1'000'000);
   std::uint32_t account = 1;
   for (std::uint32_t slot = 0; slot < sc.slots; ++slot) {
     for (int i = 0; i < 80; ++i)
@@ -264,13 +265,7 @@ TEST(Protection, RoomForTheClassesAboveUsesTheirShareMeanCostAndMeanPrice) {
 /// block 1.6 times arrives at its start, and a valuable transaction at every other of its
 /// 40 steps (progress is reported at each step, 2.5 % apart).
 Scenario late_valuable_arrivals(std::uint32_t window, bool reported) {
-  Scenario sc;
-  sc.cfg.capacity = 4096;
-  sc.cfg.limits.max_block_units = 1'000'000;
-  sc.cfg.limits.max_writable_account_units = 1'000'000;
-  sc.workers = 4;
-  sc.slots = 2 * window;
-  sc.steps_per_slot = 40;
+  Scenario sc = scenario(2 * window, 40, 1'000'000);
   sc.leader_window = reported ? window : 0;
   std::uint32_t account = 1;
   for (std::uint32_t slot = 0; slot < sc.slots; ++slot) {
@@ -310,13 +305,7 @@ TEST(ExtpackScenario, LastSlotOfTheLeaderWindowKeepsRoomForLateArrivals) {
 /// filler on other accounts (1.2 blocks) at its start, then a valuable writer of the hot
 /// account at every other step of the first 16 of 20.
 Scenario hot_account_valuable_later() {
-  Scenario sc;
-  sc.cfg.capacity = 4096;
-  sc.cfg.limits.max_block_units = 1'000'000;
-  sc.cfg.limits.max_writable_account_units = 400'000;
-  sc.workers = 4;
-  sc.slots = 4;
-  sc.steps_per_slot = 20;
+  Scenario sc = scenario(4, 20, 400'000);
   std::uint32_t payer = 10'000;
   for (std::uint32_t slot = 0; slot < sc.slots; ++slot) {
     for (int i = 0; i < 30; ++i)
@@ -356,13 +345,7 @@ TEST(ExtpackScenario, KeepsAHotAccountsBudgetForTheWritersTheRestOfTheSlotBrings
 /// 400,000 lamports) arrive later, at steps 4 and 12 of 20, up to `valuable_until_slot`.
 Scenario hot_account_few_valuable(std::uint32_t slots, std::uint32_t valuable_until_slot,
                                   int filler) {
-  Scenario sc;
-  sc.cfg.capacity = 4096;
-  sc.cfg.limits.max_block_units = 1'000'000;
-  sc.cfg.limits.max_writable_account_units = 400'000;
-  sc.workers = 4;
-  sc.slots = slots;
-  sc.steps_per_slot = 20;
+  Scenario sc = scenario(slots, 20, 400'000);
   std::uint32_t payer = 10'000;
   for (std::uint32_t slot = 0; slot < sc.slots; ++slot) {
     for (int i = 0; i < 20; ++i)
