@@ -284,12 +284,17 @@ private:
   }
 
   /// The share of a slot still ahead of this pass before the end phase, which scales the
-  /// per-slot forecast; 0 without a forecast or a progress report, or in the end phase.
-  double forecast_share_left(const SchedulePass& pass) const {
+  /// per-slot forecast; 0 without a progress report or in the end phase.
+  static double share_before_end_phase(const SchedulePass& pass) {
     const std::uint8_t pct = pass.slot_progress();
     const std::uint8_t end_pct = end_phase_pct(pass);
-    if (!have_forecast_ || pct == UNKNOWN_PROGRESS || pct >= end_pct) return 0;
+    if (pct == UNKNOWN_PROGRESS || pct >= end_pct) return 0;
     return static_cast<double>(end_pct - pct) / 100.0;
+  }
+
+  /// share_before_end_phase(), or 0 before the first forecast.
+  double forecast_share_left(const SchedulePass& pass) const {
+    return have_forecast_ ? share_before_end_phase(pass) : 0;
   }
 
   /// True if taking the writers in rank (density) order, skipping those that do not fit,
@@ -343,10 +348,9 @@ private:
   void set_threshold(const SchedulePass& pass) {
     threshold_ = 0;
     marginal_left_ = std::numeric_limits<double>::infinity();
+    const double left_share = share_before_end_phase(pass);
+    if (!(left_share > 0)) return;
     const std::uint8_t pct = pass.slot_progress();
-    const std::uint8_t end_pct = end_phase_pct(pass);
-    if (pct == UNKNOWN_PROGRESS || pct >= end_pct) return;
-    const double left_share = static_cast<double>(end_pct - pct) / 100.0;
     std::array<double, BUCKETS> supply{};
     if (have_forecast_) {
       for (std::size_t b = 0; b < BUCKETS; ++b)

@@ -2,7 +2,6 @@
 #include "extpack/sched/protection.hpp"
 
 #include <cmath>
-#include <limits>
 
 namespace extpack::sched {
 namespace {
