@@ -28,8 +28,8 @@ void AccountTable::reserve(std::size_t accounts) {
   free_ids_.reserve(accounts);
 }
 
-AccountId AccountTable::acquire(const txn::Pubkey& key) {
-  const std::uint64_t h = hash(key);
+AccountId AccountTable::acquire(const txn::Pubkey& key, std::uint64_t h) {
+  assert(h == hash(key));
   AccountId id = index_.find(h, [&](AccountId i) { return accounts_[i].key == key; });
   if (id == FlatIdIndex::NONE) {
     if (!free_ids_.empty()) {

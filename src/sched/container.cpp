@@ -27,6 +27,18 @@ EntryId Container::worst_queued() const {
 InsertResult Container::insert(const NewTx& tx) {
   InsertResult r;
   const std::uint64_t sig_h = sig_hash(tx.signature);
+  // Every index slot this insert will read is a likely cache miss once the container is
+  // large; hash and prefetch them all first so that the misses overlap with each other and
+  // with the eviction below instead of stalling one after another.
+  by_signature_.prefetch(sig_h);
+  assert(tx.locks.size() <= txn::MAX_TX_ACCOUNT_LOCKS);
+  std::array<std::uint64_t, txn::MAX_TX_ACCOUNT_LOCKS> key_h;
+  hash_keys(tx.locks, key_h);
+  if (free_.empty()) {
+    // The likely victim's entry was prefetched at the end of the previous insert: start
+    // loading its accounts' states and its signature slot now.
+    if (const EntryId v = worst_queued(); v != NO_ENTRY) prefetch_victim_accounts(pool_[v]);
+  }
   if (by_signature_.find(sig_h, [&](EntryId i) { return pool_[i].signature == tx.signature; }) !=
       FlatIdIndex::NONE) {
     r.status = InsertStatus::Duplicate;
@@ -58,7 +70,7 @@ InsertResult Container::insert(const NewTx& tx) {
   e.vote = tx.vote;
   e.loaded_writable = tx.loaded_writable;
   e.loaded_readonly = tx.loaded_readonly;
-  intern(e, tx.locks);
+  intern(e, tx.locks, key_h);
   by_signature_.insert(sig_h, id);
   if (tx.needs_resolve) {
     e.state = EntryState::Unresolved;
@@ -68,17 +80,43 @@ InsertResult Container::insert(const NewTx& tx) {
     ready_.push(id, {e.rank, e.seq});
   }
   r.id = id;
+  if (free_.empty()) {
+    // The pool stays full: the next insert will most likely evict the worst entry now.
+    if (const EntryId v = worst_queued(); v != NO_ENTRY) prefetch_entry(pool_[v]);
+  }
   return r;
+}
+
+void Container::prefetch_entry(const TxEntry& e) {
+  __builtin_prefetch(&e.rank);
+  __builtin_prefetch(&e.signature);
+  __builtin_prefetch(&e.accounts[0]);
+  __builtin_prefetch(&e.num_accounts);
+}
+
+void Container::prefetch_victim_accounts(const TxEntry& e) const {
+  for (std::size_t i = 0; i < e.num_accounts; ++i)
+    accounts_.prefetch_id(e.accounts[i]);
+  by_signature_.prefetch(sig_hash(e.signature));
 }
 
 TxRef Container::remove(EntryId id) {
   TxEntry& e = pool_[id];
   assert(e.state != EntryState::Free);
+  // As in insert: start the loads of the accounts' states and the signature's slot, do the
+  // order's work while they arrive, then start the loads of the index slots the released
+  // accounts will be erased from before erasing anything.
+  for (std::size_t i = 0; i < e.num_accounts; ++i)
+    accounts_.prefetch_id(e.accounts[i]);
+  const std::uint64_t sig_h = sig_hash(e.signature);
+  by_signature_.prefetch(sig_h);
   if (ready_.contains(id)) ready_.erase(id);
   if (unresolved_.contains(id)) unresolved_.erase(id);
-  release_accounts(e);
-  [[maybe_unused]] const bool found = by_signature_.erase(sig_hash(e.signature), id);
+  for (std::size_t i = 0; i < e.num_accounts; ++i)
+    accounts_.prefetch_release(e.accounts[i]);
+  [[maybe_unused]] const bool found = by_signature_.erase(sig_h, id);
   assert(found);
+  release_accounts(e);
   TxRef ref = e.ref;
   e.state = EntryState::Free;
   free_.push_back(id);
@@ -99,17 +137,29 @@ void Container::push_unresolved(EntryId id) {
 }
 
 void Container::set_accounts(EntryId id, std::span<const txn::AccountLock> locks) {
+  assert(locks.size() <= txn::MAX_TX_ACCOUNT_LOCKS);
+  std::array<std::uint64_t, txn::MAX_TX_ACCOUNT_LOCKS> key_h;
+  hash_keys(locks, key_h);
   TxEntry& e = pool_[id];
   release_accounts(e);
-  intern(e, locks);
+  intern(e, locks, key_h);
 }
 
-void Container::intern(TxEntry& e, std::span<const txn::AccountLock> locks) {
+void Container::hash_keys(std::span<const txn::AccountLock> locks,
+                          std::array<std::uint64_t, txn::MAX_TX_ACCOUNT_LOCKS>& out) const {
+  for (std::size_t i = 0; i < locks.size(); ++i) {
+    out[i] = accounts_.hash(locks[i].key);
+    accounts_.prefetch_key(out[i]);
+  }
+}
+
+void Container::intern(TxEntry& e, std::span<const txn::AccountLock> locks,
+                       const std::array<std::uint64_t, txn::MAX_TX_ACCOUNT_LOCKS>& key_h) {
   assert(locks.size() <= e.accounts.size());
   e.num_accounts = static_cast<std::uint8_t>(locks.size());
   e.writable_mask = 0;
   for (std::size_t i = 0; i < locks.size(); ++i) {
-    e.accounts[i] = accounts_.acquire(locks[i].key);
+    e.accounts[i] = accounts_.acquire(locks[i].key, key_h[i]);
     if (locks[i].writable) e.writable_mask |= std::uint64_t{1} << i;
   }
 }

@@ -26,12 +26,19 @@ TEST(PriorityIndex, PopsInRankThenArrivalOrder) {
   EXPECT_TRUE(idx.empty());
 }
 
-TEST(PriorityIndex, RandomOperationsMatchReference) {
+/// Random pushes, erases (random ones and the oldest) and pops against a sorted reference.
+/// `tie_limit` is the index's arrival-tag range; `seq_gap` makes seqs jump (0: consecutive); with
+/// `repush_old` some pushes reuse an old seq, as the scheduler does when it puts a skipped entry
+/// back.
+void random_operations_match_reference(std::uint32_t tie_limit, std::uint64_t seq_gap,
+                                       bool repush_old, std::uint64_t expect_min_rebases) {
   constexpr std::size_t N = 2000;
-  PriorityIndex idx(N);
+  PriorityIndex idx(N, tie_limit);
   std::mt19937_64 rng(7);
   std::vector<std::pair<PriorityKey, EntryId>> ref;
+  std::vector<PriorityKey> gone; // keys of entries taken out, for re-pushes
   std::uint64_t seq = 0;
+  std::size_t max_size = 0;
   std::vector<EntryId> free_ids;
   for (EntryId i = 0; i < N; ++i)
     free_ids.push_back(i);
@@ -44,30 +51,93 @@ TEST(PriorityIndex, RandomOperationsMatchReference) {
                             [](const auto& a, const auto& b) { return better(a.first, b.first); });
   };
   for (int step = 0; step < 20000; ++step) {
-    int op = static_cast<int>(rng() % 3);
-    if ((op == 0 || ref.empty()) && !free_ids.empty()) {
+    // Pushes outnumber removals, so the index fills to N and its heaps get deep.
+    int op = static_cast<int>(rng() % 7);
+    if ((op <= 3 || ref.empty()) && !free_ids.empty()) {
       EntryId id = free_ids.back();
       free_ids.pop_back();
-      PriorityKey k{rng() % 50, seq++};
+      PriorityKey k{rng() % 50, seq};
+      seq += 1 + (seq_gap != 0 ? rng() % seq_gap : 0);
+      if (repush_old && !gone.empty() && rng() % 4 == 0) {
+        // An old key comes back (no two held keys share a seq: it left the index).
+        const std::size_t g = rng() % gone.size();
+        k = gone[g];
+        gone[g] = gone.back();
+        gone.pop_back();
+      }
       idx.push(id, k);
       ref.push_back({k, id});
-    } else if (op == 1 && !ref.empty()) {
+    } else if (op == 4 && !ref.empty()) {
       auto it = ref.begin() + static_cast<std::ptrdiff_t>(rng() % ref.size());
       idx.erase(it->second);
       free_ids.push_back(it->second);
+      gone.push_back(it->first);
+      ref.erase(it);
+    } else if (op == 6 && !ref.empty()) {
+      // The oldest goes (as if expired), so the oldest seq held moves up.
+      auto it = std::min_element(ref.begin(), ref.end(), [](const auto& a, const auto& b) {
+        return a.first.seq < b.first.seq;
+      });
+      idx.erase(it->second);
+      free_ids.push_back(it->second);
+      gone.push_back(it->first);
       ref.erase(it);
     } else if (!ref.empty()) {
       auto it = ref_best();
       ASSERT_EQ(idx.pop_best(), it->second);
       free_ids.push_back(it->second);
+      gone.push_back(it->first);
       ref.erase(it);
     }
     ASSERT_EQ(idx.size(), ref.size());
+    max_size = std::max(max_size, ref.size());
     if (!ref.empty()) {
       ASSERT_EQ(idx.best(), ref_best()->second);
       ASSERT_EQ(idx.worst(), ref_worst()->second);
     }
   }
+  EXPECT_GE(idx.rebases(), expect_min_rebases);
+  EXPECT_GT(max_size, N / 2);
+}
+
+TEST(PriorityIndex, RandomOperationsMatchReference) {
+  random_operations_match_reference(PriorityIndex::DEFAULT_TIE_LIMIT, 0, false, 0);
+}
+
+// The arrival tags overflow and get rebased hundreds of times; ties across the limit and
+// with re-pushed entries older than the base fall back to the full seqs.
+TEST(PriorityIndex, OrderStaysExactWhenArrivalTagsOverflowAndRebase) {
+  for (std::uint32_t limit : {1u, 16u, 1'000u, 4'000u}) {
+    SCOPED_TRACE(limit);
+    random_operations_match_reference(limit, 0, false, 1);
+    random_operations_match_reference(limit, 0, true, 1);
+  }
+}
+
+// Seqs far apart (most tags cannot be represented) and seqs past 2^32.
+TEST(PriorityIndex, OrderStaysExactWithSparseAndHugeSeqs) {
+  random_operations_match_reference(1000, 5000, true, 100);
+  random_operations_match_reference(PriorityIndex::DEFAULT_TIE_LIMIT, 1'000'000'000, true, 1);
+}
+
+// Two entries of equal rank whose seqs differ by more than the tag range: the older one is
+// still best, and a long-lived old entry does not make every later push rescan the heaps.
+TEST(PriorityIndex, AnOldEntryDoesNotMakeEveryPushRebase) {
+  PriorityIndex idx(8, 100);
+  idx.push(0, {7, 5});
+  for (EntryId i = 1; i < 8; ++i)
+    idx.push(i, {7, 1'000 + i});
+  EXPECT_EQ(idx.best(), 0u);
+  EXPECT_EQ(idx.worst(), 7u);
+  EXPECT_EQ(idx.rebases(), 1u); // at seq 1001; the next try waits until seq 1051
+  for (EntryId i = 1; i < 8; ++i)
+    idx.erase(i);
+  for (EntryId i = 1; i < 8; ++i)
+    idx.push(i, {7, 1'100 + i}); // past 1051: one more rebase, the old entry still holds
+  EXPECT_EQ(idx.rebases(), 2u);
+  EXPECT_EQ(idx.pop_best(), 0u);
+  for (EntryId i = 1; i < 8; ++i)
+    EXPECT_EQ(idx.pop_best(), i);
 }
 
 } // namespace

@@ -45,8 +45,24 @@ public:
   /// Room for `accounts` live ids without growing the index or the state array.
   void reserve(std::size_t accounts);
 
+  /// The seeded hash acquire() looks `key` up by.
+  [[nodiscard]] std::uint64_t hash(const txn::Pubkey& k) const {
+    return hash_words(k.data(), 0, 8, 16, 24, seed_);
+  }
+  /// Starts loading what acquire(key, hash) will read first (the key's home slot).
+  void prefetch_key(std::uint64_t key_hash) const { index_.prefetch(key_hash); }
+  /// Starts loading what release(id) will read first (the account's state).
+  void prefetch_id(AccountId id) const { __builtin_prefetch(&accounts_[id]); }
+  /// Starts loading the index slot release(id) will erase, if that release frees the id.
+  void prefetch_release(AccountId id) const {
+    const AccountState& a = accounts_[id];
+    if (a.refs == 1 && a.readers == 0 && !a.writer && !a.dirty) index_.prefetch(hash(a.key));
+  }
+
   /// The id of `key`, creating it if needed; adds one reference.
-  AccountId acquire(const txn::Pubkey& key);
+  AccountId acquire(const txn::Pubkey& key) { return acquire(key, hash(key)); }
+  /// The same, with `key_hash` = hash(key) computed by the caller.
+  AccountId acquire(const txn::Pubkey& key, std::uint64_t key_hash);
   /// Drops one reference; the id may be reused once nothing else holds it.
   void release(AccountId id);
 
@@ -71,9 +87,6 @@ public:
   [[nodiscard]] std::size_t locked_writers() const { return num_writers_; }
 
 private:
-  [[nodiscard]] std::uint64_t hash(const txn::Pubkey& k) const {
-    return hash_words(k.data(), 0, 8, 16, 24, seed_);
-  }
   void maybe_free(AccountId id);
   void mark_dirty(AccountId id);
 

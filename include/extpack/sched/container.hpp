@@ -14,12 +14,20 @@
 // open-addressing table sized for the capacity at construction (flat_index.hpp): admission
 // and removal allocate nothing.
 //
+// Admission with eviction is bound by cache misses, not arithmetic: at a 64K capacity the
+// signature index, the account index and the pool are far larger than L2, and removing the
+// victim walks a chain of dependent loads (entry -> account states -> index slots). So
+// insert() hashes every key it will look up first and prefetches all their slots at once,
+// remove() prefetches each chain's next link before doing other work, and an insert that
+// leaves the pool full prefetches the entry the next insert will most likely evict.
+//
 // Shortcomings: duplicates are detected only against transactions still held; a copy
 // arriving after the original was included is left to Agave's ALREADY_PROCESSED answer.
 // Votes and non-votes compete in one order, so a flood of high-fee transactions can
 // evict votes (Firedancer protects votes below 25 % of its pool).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -104,7 +112,15 @@ private:
   [[nodiscard]] std::uint64_t sig_hash(const txn::Signature& s) const {
     return hash_two_words(s.data(), 0, 32, seed_);
   }
-  void intern(TxEntry& e, std::span<const txn::AccountLock> locks);
+  /// Start loading the parts of an entry remove() reads, then what they point at.
+  static void prefetch_entry(const TxEntry& e);
+  void prefetch_victim_accounts(const TxEntry& e) const;
+  /// Hashes each lock's key for the account table and prefetches its index slot.
+  void hash_keys(std::span<const txn::AccountLock> locks,
+                 std::array<std::uint64_t, txn::MAX_TX_ACCOUNT_LOCKS>& out) const;
+  /// Interns `locks` into `e`; key_h[i] is the account table's hash of locks[i].key.
+  void intern(TxEntry& e, std::span<const txn::AccountLock> locks,
+              const std::array<std::uint64_t, txn::MAX_TX_ACCOUNT_LOCKS>& key_h);
   void release_accounts(TxEntry& e);
   /// The worst queued entry in either order, or NO_ENTRY.
   [[nodiscard]] EntryId worst_queued() const;
