@@ -27,34 +27,38 @@ EntryId Container::worst_queued() const {
 InsertResult Container::insert(const NewTx& tx) {
   InsertResult r;
   const std::uint64_t sig_h = sig_hash(tx.signature);
-  // Every index slot this insert will read is a likely cache miss once the container is
-  // large; hash and prefetch them all first so that the misses overlap with each other and
-  // with the eviction below instead of stalling one after another.
+  const auto is_duplicate = [&] {
+    return by_signature_.find(sig_h, [&](EntryId i) {
+      return pool_[i].signature == tx.signature;
+    }) != FlatIdIndex::NONE;
+  };
+  // The index slots and entries an insert reads are likely cache misses once the container
+  // is large. Start loading them all before using any, so the misses overlap with each other
+  // and with the eviction instead of stalling one after another, but only once the insert
+  // is known to get room: a refused one (the spam path) touches no more than it must.
   by_signature_.prefetch(sig_h);
+  EntryId victim = NO_ENTRY;
+  if (free_.empty()) {
+    victim = worst_queued();
+    // The newcomer would get the next seq, so it loses every tie. A duplicate is reported as
+    // such even when it would also be refused for room.
+    const PriorityKey incoming{tx.rank, next_seq_};
+    if (victim == NO_ENTRY ||
+        !better(incoming, PriorityKey{pool_[victim].rank, pool_[victim].seq})) {
+      r.status = is_duplicate() ? InsertStatus::Duplicate : InsertStatus::Full;
+      return r;
+    }
+    // Its entry was prefetched at the end of the previous insert: now its accounts' states.
+    prefetch_victim_accounts(pool_[victim]);
+  }
   assert(tx.locks.size() <= txn::MAX_TX_ACCOUNT_LOCKS);
   std::array<std::uint64_t, txn::MAX_TX_ACCOUNT_LOCKS> key_h;
   hash_keys(tx.locks, key_h);
-  if (free_.empty()) {
-    // The likely victim's entry was prefetched at the end of the previous insert: start
-    // loading its accounts' states and its signature slot now.
-    if (const EntryId v = worst_queued(); v != NO_ENTRY) prefetch_victim_accounts(pool_[v]);
-  }
-  if (by_signature_.find(sig_h, [&](EntryId i) { return pool_[i].signature == tx.signature; }) !=
-      FlatIdIndex::NONE) {
+  if (is_duplicate()) {
     r.status = InsertStatus::Duplicate;
     return r;
   }
-  if (free_.empty()) {
-    EntryId victim = worst_queued();
-    // The newcomer would get the next seq, so it loses every tie.
-    PriorityKey incoming{tx.rank, next_seq_};
-    if (victim == NO_ENTRY ||
-        !better(incoming, PriorityKey{pool_[victim].rank, pool_[victim].seq})) {
-      r.status = InsertStatus::Full;
-      return r;
-    }
-    r.evicted = remove(victim);
-  }
+  if (victim != NO_ENTRY) r.evicted = remove(victim);
   EntryId id = free_.back();
   free_.pop_back();
   ++size_;

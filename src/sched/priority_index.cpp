@@ -15,14 +15,17 @@ constexpr std::uintptr_t LINE = 64;
 } // namespace
 
 PriorityIndex::PriorityIndex(std::size_t capacity, std::uint32_t tie_limit)
-    : key_(capacity), best_pos_(capacity, NPOS), worst_pos_(capacity, NPOS), tie_limit_(tie_limit) {
-  assert(tie_limit > 0);
+    : key_(capacity), best_pos_(capacity, NPOS), worst_pos_(capacity, NPOS),
+      tie_limit_(std::max<std::uint32_t>(tie_limit, 1)) {
   for (Heap* h : {&best_, &worst_}) {
     // new[] aligns to 16 (alignof(Node)); one line of slack lets node 1 start a line.
     h->buffer = std::make_unique<Node[]>(capacity + LINE / sizeof(Node));
+    // (Alignment only speeds the sifts up; a buffer new[] aligned less would still work.)
     Node* p = h->buffer.get();
-    while ((reinterpret_cast<std::uintptr_t>(p + 1) & (LINE - 1)) != 0)
+    for (std::size_t k = 0; k + 1 < LINE / sizeof(Node); ++k) {
+      if ((reinterpret_cast<std::uintptr_t>(p + 1) & (LINE - 1)) == 0) break;
       ++p;
+    }
     h->at = p;
   }
   next_rebase_ = tie_limit_;
@@ -51,19 +54,22 @@ EntryId PriorityIndex::pop_best() {
 }
 
 void PriorityIndex::rebase(std::uint64_t incoming_seq) {
-  // The oldest seq held (or the incoming one) becomes the base; every tag is recomputed.
-  // Order is unchanged: tags only stand for seqs, and ties involving untagged nodes were
-  // decided by the seqs themselves.
+  // The new base is the oldest seq held, but at least half the limit before the incoming
+  // seq, so that it and the next half-limit of arrivals are tagged; older entries become
+  // untagged. `incoming_seq - base_ >= tie_limit_` (the caller's condition) makes the base
+  // move up. Order is unchanged: tags only stand for seqs, and ties involving untagged
+  // nodes are decided by the seqs themselves.
+  const std::uint64_t half = std::max<std::uint64_t>(tie_limit_ / 2, 1);
   std::uint64_t oldest = incoming_seq;
   for (std::uint32_t i = 0; i < best_.size; ++i)
     oldest = std::min(oldest, key_[best_.at[i].id].seq);
-  base_ = oldest;
+  base_ = std::max(oldest, incoming_seq - std::min(incoming_seq, half));
   for (Heap* h : {&best_, &worst_}) {
     for (std::uint32_t i = 0; i < h->size; ++i)
       h->at[i].tie = tie(key_[h->at[i].id].seq);
   }
-  // An old entry may hold the base down; retry only after seqs advance by half the range.
-  next_rebase_ = incoming_seq + std::max<std::uint64_t>(tie_limit_ / 2, 1);
+  // Try again only after seqs advance by half the limit (saturating at the top of the range).
+  next_rebase_ = incoming_seq + std::min(half, UINT64_MAX - incoming_seq);
   ++rebases_;
 }
 

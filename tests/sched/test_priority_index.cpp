@@ -129,15 +129,52 @@ TEST(PriorityIndex, AnOldEntryDoesNotMakeEveryPushRebase) {
     idx.push(i, {7, 1'000 + i});
   EXPECT_EQ(idx.best(), 0u);
   EXPECT_EQ(idx.worst(), 7u);
-  EXPECT_EQ(idx.rebases(), 1u); // at seq 1001; the next try waits until seq 1051
+  // One rebase at seq 1001 (base 951: the old entry is untagged from then on); the next
+  // try waits until seq 1051.
+  EXPECT_EQ(idx.rebases(), 1u);
   for (EntryId i = 1; i < 8; ++i)
     idx.erase(i);
   for (EntryId i = 1; i < 8; ++i)
-    idx.push(i, {7, 1'100 + i}); // past 1051: one more rebase, the old entry still holds
+    idx.push(i, {7, 1'100 + i}); // past 1051 and 100 after the base: one more rebase
   EXPECT_EQ(idx.rebases(), 2u);
   EXPECT_EQ(idx.pop_best(), 0u);
   for (EntryId i = 1; i < 8; ++i)
     EXPECT_EQ(idx.pop_best(), i);
+}
+
+// Seqs at the top of the 64-bit range: a seq below the base is untagged, not a wrapped
+// offset, and the rebase throttle saturates instead of wrapping to 0 (which would make every
+// later push rescan).
+TEST(PriorityIndex, SeqsAtTheTopOfTheRangeNeitherWrapTheTagsNorTheThrottle) {
+  constexpr std::uint64_t TOP = UINT64_MAX;
+  PriorityIndex idx(8, 100);
+  idx.push(0, {7, TOP - 5}); // rebases: base TOP - 5
+  EXPECT_EQ(idx.rebases(), 1u);
+  idx.push(1, {7, 3}); // 3 - base would wrap to 9, a tag that claims it is newer than 0
+  EXPECT_EQ(idx.best(), 1u);
+  EXPECT_EQ(idx.worst(), 0u);
+  for (EntryId i = 2; i < 7; ++i)
+    idx.push(i, {7, TOP - 6 + i}); // TOP - 4 .. TOP: within the limit, no rebase
+  EXPECT_EQ(idx.rebases(), 1u);
+  EXPECT_EQ(idx.pop_best(), 1u);
+  idx.push(1, {7, 500}); // old again; with a wrapped throttle (at 44) this would rebase
+  EXPECT_EQ(idx.rebases(), 1u);
+  EXPECT_EQ(idx.pop_best(), 1u);
+  EXPECT_EQ(idx.pop_best(), 0u);
+  for (EntryId i = 2; i < 7; ++i)
+    EXPECT_EQ(idx.pop_best(), i);
+  EXPECT_TRUE(idx.empty());
+}
+
+// A zero limit behaves as 1 (every arrival but the base's own is untagged) and stays exact.
+TEST(PriorityIndex, AZeroTieLimitActsAsOne) {
+  PriorityIndex idx(4, 0);
+  idx.push(0, {1, 10});
+  idx.push(1, {1, 5});
+  idx.push(2, {1, 20});
+  EXPECT_EQ(idx.pop_best(), 1u);
+  EXPECT_EQ(idx.pop_best(), 0u);
+  EXPECT_EQ(idx.pop_best(), 2u);
 }
 
 } // namespace

@@ -16,10 +16,11 @@
 //
 // Admission with eviction is bound by cache misses, not arithmetic: at a 64K capacity the
 // signature index, the account index and the pool are far larger than L2, and removing the
-// victim walks a chain of dependent loads (entry -> account states -> index slots). So
-// insert() hashes every key it will look up first and prefetches all their slots at once,
-// remove() prefetches each chain's next link before doing other work, and an insert that
-// leaves the pool full prefetches the entry the next insert will most likely evict.
+// victim walks a chain of dependent loads (entry -> account states -> index slots). So an
+// insert that will get room hashes every key it will look up first and prefetches their
+// home slots at once, remove() prefetches each chain's next link before doing other work,
+// and an insert that leaves the pool full prefetches the first lines of the entry the next
+// insert will most likely evict (its rank, signature and first 16 account ids).
 //
 // Shortcomings: duplicates are detected only against transactions still held; a copy
 // arriving after the original was included is left to Agave's ALREADY_PROCESSED answer.

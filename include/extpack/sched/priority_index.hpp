@@ -13,13 +13,16 @@
 // children of a node fill exactly one 64-byte line: a 4-ary heap is half as deep as a
 // binary one and each level costs one line.
 //
-// The arrival tag is seq minus a base, when that fits below TIE_LIMIT (32 bits by default);
-// otherwise (an arrival 2^32 after the base, or a re-pushed entry older than the base) it
-// is TIE_LIMIT itself, and a rank tie with such a node is decided by the full seqs in the
-// key table. Order is therefore exact for any seqs; the tags only make the common case
-// fast. When a push finds its seq past the limit, the index moves the base up to the
-// oldest seq it holds (one pass over both heaps), and does not try again until seqs have
-// advanced by half the limit, so a long-lived old entry cannot make every push rescan.
+// The arrival tag is seq minus a base, when that fits below the tie limit (2^32 - 1 by
+// default); otherwise (an arrival that far after the base, or a re-pushed entry older than
+// the base) it is the limit itself, and a rank tie with such a node is decided by the full
+// seqs in the key table. Order is therefore exact for any seqs; the tags only make the
+// common case fast. When a push finds its seq past the limit, the index moves the base up
+// to the oldest seq it holds, but never further back than half the limit before the new
+// seq (entries older than that stay untagged), re-tags every node (a pass over the heaps
+// that reads each entry's key), and does not try again until seqs have advanced by half
+// the limit: a long-lived old entry can neither make every push rescan nor keep the newer
+// arrivals untagged.
 //
 // Trade-offs: a min-max heap or a treap would store one structure instead of two, but
 // the twin heaps are simple, branch-light and allocation-free after construction
@@ -51,7 +54,7 @@ public:
   static constexpr std::uint32_t DEFAULT_TIE_LIMIT = 0xFFFF'FFFFu;
 
   /// Ids must be < capacity. `tie_limit` bounds the arrival tags (tests lower it to reach
-  /// the rebasing and full-seq paths with few pushes).
+  /// the rebasing and full-seq paths with few pushes); 0 counts as 1.
   explicit PriorityIndex(std::size_t capacity, std::uint32_t tie_limit = DEFAULT_TIE_LIMIT);
 
   void push(EntryId id, PriorityKey key);
@@ -78,8 +81,8 @@ private:
   };
   static_assert(sizeof(Node) == 16 && ARITY * sizeof(Node) == 64);
 
-  /// One heap: `at` points 3 nodes into a 64-byte-aligned buffer, so the children of node
-  /// i (4i+1 .. 4i+4) start on a line boundary.
+  /// One heap: `at` points 0-3 nodes into its buffer, chosen so that node 1 starts a
+  /// 64-byte line; the children of node i (4i+1 .. 4i+4) then share one line.
   struct Heap {
     std::unique_ptr<Node[]> buffer;
     Node* at = nullptr;
