@@ -7,22 +7,10 @@
 // the earlier arrival (lower seq) is better, so a rank of 0 for everything yields plain
 // FIFO.
 //
-// Heap nodes carry their rank and a 32-bit arrival tag next to the id, so a sift compares
-// memory it has already loaded (siblings share a cache line) instead of looking every id
-// up in a key table. A node is 16 bytes and each heap's array is laid out so that the four
-// children of a node fill exactly one 64-byte line: a 4-ary heap is half as deep as a
-// binary one and each level costs one line.
-//
-// The arrival tag is seq minus a base, when that fits below the tie limit (2^32 - 1 by
-// default); otherwise (an arrival that far after the base, or a re-pushed entry older than
-// the base) it is the limit itself, and a rank tie with such a node is decided by the full
-// seqs in the key table. Order is therefore exact for any seqs; the tags only make the
-// common case fast. When a push finds its seq past the limit, the index moves the base up
-// to the oldest seq it holds, but never further back than half the limit before the new
-// seq (entries older than that stay untagged), re-tags every node (a pass over the heaps
-// that reads each entry's key), and does not try again until seqs have advanced by half
-// the limit: a long-lived old entry can neither make every push rescan nor keep the newer
-// arrivals untagged.
+// Heap nodes carry their key next to the id, so a sift compares memory it has already
+// loaded (siblings share cache lines) instead of looking every id up in a key table; a
+// 4-ary heap is half as deep as a binary one, which halves the moves of a push or of an
+// eviction from a 64K-entry index at the price of more comparisons per level.
 //
 // Trade-offs: a min-max heap or a treap would store one structure instead of two, but
 // the twin heaps are simple, branch-light and allocation-free after construction
@@ -32,7 +20,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "extpack/sched/types.hpp"
@@ -51,72 +38,48 @@ struct PriorityKey {
 
 class PriorityIndex {
 public:
-  static constexpr std::uint32_t DEFAULT_TIE_LIMIT = 0xFFFF'FFFFu;
-
-  /// Ids must be < capacity. `tie_limit` bounds the arrival tags (tests lower it to reach
-  /// the rebasing and full-seq paths with few pushes); 0 counts as 1.
-  explicit PriorityIndex(std::size_t capacity, std::uint32_t tie_limit = DEFAULT_TIE_LIMIT);
+  /// Ids must be < capacity.
+  explicit PriorityIndex(std::size_t capacity);
 
   void push(EntryId id, PriorityKey key);
   void erase(EntryId id);
   [[nodiscard]] bool contains(EntryId id) const { return best_pos_[id] != NPOS; }
-  [[nodiscard]] EntryId best() const { return best_.size == 0 ? NO_ENTRY : best_.at[0].id; }
-  [[nodiscard]] EntryId worst() const { return worst_.size == 0 ? NO_ENTRY : worst_.at[0].id; }
+  [[nodiscard]] EntryId best() const { return best_.empty() ? NO_ENTRY : best_.front().id; }
+  [[nodiscard]] EntryId worst() const { return worst_.empty() ? NO_ENTRY : worst_.front().id; }
   [[nodiscard]] const PriorityKey& key(EntryId id) const { return key_[id]; }
   /// Removes and returns the best id, or NO_ENTRY when empty.
   EntryId pop_best();
-  [[nodiscard]] std::size_t size() const { return best_.size; }
-  [[nodiscard]] bool empty() const { return best_.size == 0; }
-  /// Times the arrival tags were rebased (observability and tests).
-  [[nodiscard]] std::uint64_t rebases() const { return rebases_; }
+  [[nodiscard]] std::size_t size() const { return best_.size(); }
+  [[nodiscard]] bool empty() const { return best_.empty(); }
 
 private:
   static constexpr std::uint32_t NPOS = 0xFFFF'FFFFu;
   static constexpr std::uint32_t ARITY = 4;
 
-  struct alignas(16) Node {
-    std::uint64_t rank = 0;
-    std::uint32_t tie = 0; ///< seq - base_, or tie_limit_ when that does not fit
+  /// A key as (hi, lo) that compares larger exactly when better(): hi = rank, lo = the
+  /// complement of seq (an earlier arrival is larger).
+  struct Node {
+    std::uint64_t lo = 0; ///< ~seq
+    std::uint64_t hi = 0; ///< rank
     EntryId id = NO_ENTRY;
   };
-  static_assert(sizeof(Node) == 16 && ARITY * sizeof(Node) == 64);
-
-  /// One heap: `at` points 0-3 nodes into its buffer, chosen so that node 1 starts a
-  /// 64-byte line; the children of node i (4i+1 .. 4i+4) then share one line.
-  struct Heap {
-    std::unique_ptr<Node[]> buffer;
-    Node* at = nullptr;
-    std::uint32_t size = 0;
-  };
+  [[nodiscard]] static Node node(EntryId id, const PriorityKey& k) { return {~k.seq, k.rank, id}; }
+  using Heap = std::vector<Node>;
   using Pos = std::vector<std::uint32_t>;
 
-  [[nodiscard]] std::uint32_t tie(std::uint64_t seq) const {
-    return seq >= base_ && seq - base_ < tie_limit_ ? static_cast<std::uint32_t>(seq - base_)
-                                                    : tie_limit_;
-  }
-  /// a is scheduled before b: higher rank, then the earlier arrival.
-  [[nodiscard]] bool ahead(const Node& a, const Node& b) const {
-    if (a.rank != b.rank) return a.rank > b.rank;
-    if (a.tie != tie_limit_ && b.tie != tie_limit_) return a.tie < b.tie;
-    return key_[a.id].seq < key_[b.id].seq;
-  }
   // `MaxFirst` selects which heap: true = best at the root.
-  template <bool MaxFirst> [[nodiscard]] bool above(const Node& a, const Node& b) const {
-    return MaxFirst ? ahead(a, b) : ahead(b, a);
+  template <bool MaxFirst> [[nodiscard]] static bool above(const Node& a, const Node& b) {
+    const Node& x = MaxFirst ? a : b;
+    const Node& y = MaxFirst ? b : a;
+    return x.hi > y.hi || (x.hi == y.hi && x.lo > y.lo);
   }
-  template <bool MaxFirst> void sift_up(Heap& heap, Pos& pos, std::uint32_t i);
-  template <bool MaxFirst> void sift_down(Heap& heap, Pos& pos, std::uint32_t i);
-  template <bool MaxFirst> void remove_at(Heap& heap, Pos& pos, std::uint32_t i);
-  template <bool MaxFirst> void push_into(Heap& heap, Pos& pos, const Node& n);
-  void rebase(std::uint64_t incoming_seq);
+  template <bool MaxFirst> static void sift_up(Heap& heap, Pos& pos, std::uint32_t i);
+  template <bool MaxFirst> static void sift_down(Heap& heap, Pos& pos, std::uint32_t i);
+  template <bool MaxFirst> static void remove_at(Heap& heap, Pos& pos, std::uint32_t i);
 
   std::vector<PriorityKey> key_;
   Heap best_, worst_;
   Pos best_pos_, worst_pos_;
-  std::uint32_t tie_limit_;
-  std::uint64_t base_ = 0;
-  std::uint64_t next_rebase_ = 0; ///< no rebase for seqs below this
-  std::uint64_t rebases_ = 0;
 };
 
 } // namespace extpack::sched
