@@ -7,8 +7,8 @@ namespace extpack::sched {
 
 void SlotBudget::begin_slot(std::uint64_t slot) {
   slot_ = slot;
-  reported_remaining_ = 0;
-  committed_since_report_ = 0;
+  reported_ = false;
+  unexplained_ = 0;
   in_flight_this_slot_ = 0;
   included_ = 0;
   vote_cost_ = 0;
@@ -17,17 +17,25 @@ void SlotBudget::begin_slot(std::uint64_t slot) {
 }
 
 void SlotBudget::on_progress(std::uint64_t remaining_cost_units) {
-  reported_remaining_ = std::min(remaining_cost_units, limits_.max_block_units);
-  committed_since_report_ = 0;
+  // What the bank has committed beyond everything pack sent this slot, included (at the
+  // actual cost) or still in flight (at the estimate): cost from elsewhere, or executions
+  // above their estimates. Batches the bank committed before the report whose responses
+  // pack has not read yet are in flight, so they are not counted twice. Cost never leaves
+  // a bank, so the figure only grows within a slot: a later report taken while more is in
+  // flight cannot hide what an earlier one showed.
+  const std::uint64_t remaining = std::min(remaining_cost_units, limits_.max_block_units);
+  const std::uint64_t bank_used = limits_.max_block_units - remaining;
+  const std::uint64_t known = included_ + in_flight_this_slot_;
+  if (bank_used > known) unexplained_ = std::max(unexplained_, bank_used - known);
+  reported_ = true;
 }
 
 std::uint64_t SlotBudget::available() const {
-  if (block_full_) return 0;
+  if (block_full_ || !reported_) return 0;
   auto sat_sub = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
-  // Agave's view: everything in flight (from any slot) may still land in this bank.
-  std::uint64_t agave = sat_sub(sat_sub(reported_remaining_, committed_since_report_), in_flight_);
-  std::uint64_t own = sat_sub(limits_.max_block_units, included_ + in_flight_this_slot_);
-  std::uint64_t avail = std::min(agave, own);
+  // Everything in flight counts, from any slot: it may still land in this bank.
+  const std::uint64_t charged = included_ + unexplained_;
+  std::uint64_t avail = sat_sub(sat_sub(limits_.max_block_units, charged), in_flight_);
   if (max_inflight_ != 0) avail = std::min(avail, sat_sub(max_inflight_, in_flight_));
   return avail;
 }
@@ -51,7 +59,6 @@ void SlotBudget::settle(std::uint64_t estimate, bool vote, bool included, std::u
   if (vote) vote_cost_ -= std::min(vote_cost_, estimate);
   if (!included) return;
   included_ += actual;
-  committed_since_report_ += actual;
   if (vote) vote_cost_ += actual;
   if (actual < estimate) rebated_ += estimate - actual;
 }

@@ -262,8 +262,8 @@ TEST(Protection, RoomForTheClassesAboveUsesTheirShareMeanCostAndMeanPrice) {
 }
 
 /// Leader windows of `window` slots: every slot a backlog of filler that could fill the
-/// block 1.6 times arrives at its start, and a valuable transaction at every other of its
-/// 40 steps (progress is reported at each step, 2.5 % apart).
+/// block 1.6 times arrives at its start, and a valuable transaction at each of its 40 steps
+/// (progress is reported at each step, 2.5 % apart), four of them after 90 %.
 Scenario late_valuable_arrivals(std::uint32_t window, bool reported) {
   Scenario sc = scenario(2 * window, 40, 1'000'000);
   sc.leader_window = reported ? window : 0;
@@ -271,7 +271,7 @@ Scenario late_valuable_arrivals(std::uint32_t window, bool reported) {
   for (std::uint32_t slot = 0; slot < sc.slots; ++slot) {
     for (int i = 0; i < 80; ++i)
       sc.txs.push_back(ScenarioTx{slot, 0, {account++}, {}, 10'000, 20'000, false});
-    for (std::uint32_t step = 0; step < 40; step += 2)
+    for (std::uint32_t step = 0; step < 40; ++step)
       sc.txs.push_back(ScenarioTx{slot, step, {account++}, {}, 100'000, 10'000, false});
   }
   return sc;
@@ -286,9 +286,9 @@ TEST(ExtpackScenario, LastSlotOfTheLeaderWindowKeepsRoomForLateArrivals) {
   const test::ScenarioResult with = test::run_scenario(late_valuable_arrivals(4, true), "extpack");
   const test::ScenarioResult without =
       test::run_scenario(late_valuable_arrivals(4, false), "extpack");
-  // Every valuable transaction (160, 100,000 each) is included: fees = 160 * 100,000 plus
+  // Every valuable transaction (320, 100,000 each) is included: fees = 320 * 100,000 plus
   // 10,000 per filler transaction.
-  constexpr std::uint64_t valuable = 8 * 20;
+  constexpr std::uint64_t valuable = 8 * 40;
   ASSERT_GE(with.included, valuable);
   EXPECT_EQ(with.fees, valuable * 100'000 + (with.included - valuable) * 10'000);
   EXPECT_GT(with.fees, without.fees);
@@ -363,7 +363,7 @@ TEST(ExtpackScenario, KeepsNoMoreOfAHotAccountThanTheForecastIsWorth) {
   // The best block of every slot: both valuable writers (80,000 CU), 16 of the 20 hot
   // writers in the rest of the account's budget, filler in the rest of the block (30):
   // 800,000 + 640,000 + 180,000 = 1,620,000. At the slot's start about 1.3 valuable
-  // writers are forecast for the account (2 a slot, its 77 % share of the value, 85 % of
+  // writers are forecast for the account (2 a slot, its 77 % share of the value, 90 % of
   // the slot to come); against the bucket floors' price ratio 0.219, P(N >= 2) = 0.376
   // keeps room for two and P(N >= 3) = 0.145 not for a third, so 16 hot writers go in at
   // once. Keeping much more would hold hot writers back while filler (1.6 blocks of it)
@@ -378,7 +378,7 @@ TEST(ExtpackScenario, KeepsNoMoreOfAHotAccountThanTheForecastIsWorth) {
 
 TEST(ExtpackScenario, ProtectionEndsWithTheEndPhase) {
   // The valuable writers stop after slot 2, so in slot 3 the forecast keeps room for
-  // writers that never come. From the end phase (85 %) protection no longer applies and
+  // writers that never come. From the end phase (90 %) protection no longer applies and
   // the hot account's whole budget goes to its queued writers. The block has room for
   // everything else (20 filler a slot), so slot 3 holds 20 hot writers and the 20 filler:
   // 800,000 + 120,000. (When filler could fill the block, what it takes before the end

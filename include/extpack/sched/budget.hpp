@@ -1,18 +1,26 @@
 // SlotBudget: how many cost units pack may still send in the current leader slot.
 //
-// Two views are combined and the smaller wins:
-//  * Agave's: ProgressMessage::remaining_cost_units (block limit minus what the bank has
-//    committed) as of the latest progress message, minus what pack has since seen
-//    committed in responses, minus what is in flight;
-//  * pack's own: BlockLimits::max_block_units minus what pack sent this slot that was
-//    included (at actual cost) or is still in flight (at estimated cost).
-// Votes are also held to max_vote_units. Included transactions are charged their actual
-// cost from the response, so unused estimated CUs are rebated at once (over-reservation
-// until commit is the failure mode agave #3528 describes).
+// What is available: BlockLimits::max_block_units minus
+//  * what pack sent this slot that was included, at the actual cost from the response (so
+//    unused estimated CUs are rebated at once; over-reservation until commit is the
+//    failure mode agave #3528 describes);
+//  * everything in flight, at its estimate, from any slot (it may still land here);
+//  * the cost the progress reports show in the bank that pack cannot account for: at each
+//    ProgressMessage, the bank's committed cost (block limit minus remaining_cost_units)
+//    beyond what pack had included or in flight for this slot. That is cost from elsewhere
+//    or executions above their estimates; it only grows within a slot.
+// Votes are also held to max_vote_units.
 //
-// Shortcoming: a response processed just before a progress message may already be in
-// remaining_cost_units and is subtracted again until the next message; that errs on the
-// side of sending less, never more.
+// A batch the bank committed before a report whose response pack reads after it is in the
+// report and still in flight at the report, so it is charged once: at its estimate until
+// the response, then at its actual cost. (Subtracting every commit read since the report
+// from the reported figure, as this class once did, charged it twice until the next
+// report; in the last report of a slot that kept ~1M CU of the block unused.)
+// Shortcoming: what a report shows beyond pack's tally is hidden by pack's own in-flight
+// estimates at that report (batches the bank executes only afterwards, or rebates not read
+// yet), so while reports are taken with much in flight, foreign cost or excess executions
+// can go unseen, and pack may send up to that much too much; the bank then refuses with
+// WOULD_EXCEED_MAX_BLOCK and the block is marked full (Scheduler::retry).
 #pragma once
 
 #include <cstdint>
@@ -24,7 +32,7 @@ namespace extpack::sched {
 
 enum class BudgetCheck : std::uint8_t {
   Fits = 0,
-  OverBlock,    ///< the slot budget (either view) cannot take this cost now
+  OverBlock,    ///< the slot budget cannot take this cost now
   OverVote,     ///< the vote limit cannot take this vote now
   OverInFlight, ///< the configured in-flight cap cannot take it now
 };
@@ -52,7 +60,7 @@ public:
   void settle_stale(std::uint64_t estimate);
 
   [[nodiscard]] std::uint64_t slot() const { return slot_; }
-  /// Cost units pack could still send now (the smaller view, minus in flight).
+  /// Cost units pack could still send now.
   [[nodiscard]] std::uint64_t available() const;
   [[nodiscard]] std::uint64_t in_flight() const { return in_flight_; }
   /// Cost of this slot: included (actual) plus in flight (estimate).
@@ -66,8 +74,8 @@ private:
   txn::BlockLimits limits_;
   std::uint64_t max_inflight_ = 0;
   std::uint64_t slot_ = NO_SLOT;
-  std::uint64_t reported_remaining_ = 0; ///< as of the latest progress message
-  std::uint64_t committed_since_report_ = 0;
+  bool reported_ = false;                 ///< a progress message arrived for slot_
+  std::uint64_t unexplained_ = 0;         ///< bank cost at the latest report that pack never sent
   std::uint64_t in_flight_ = 0;           ///< estimates of everything in flight
   std::uint64_t in_flight_this_slot_ = 0; ///< the part reserved in slot_
   std::uint64_t included_ = 0;            ///< actual cost included this slot

@@ -52,7 +52,7 @@
 //                the gain over greedy comes from. At most 64 are reserved behind one
 //                locked account per pass. Trade-off: budget held for a transaction whose
 //                lock stays busy is idle until it frees; the end phase bounds that.
-//             4. End phase. From 85 % of the slot no threshold and no reservation: the
+//             4. End phase. From 90 % of the slot no threshold and no reservation: the
 //                rest of the budget goes to the best transactions that fit, which keeps
 //                the block full without end-loading it. Planning across the leader
 //                window: that is for a slot that another slot of ours follows (what
