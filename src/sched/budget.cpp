@@ -14,6 +14,7 @@ void SlotBudget::begin_slot(std::uint64_t slot) {
   vote_cost_ = 0;
   rebated_ = 0;
   block_full_ = false;
+  votes_full_ = false;
 }
 
 void SlotBudget::on_progress(std::uint64_t remaining_cost_units) {
@@ -43,7 +44,7 @@ std::uint64_t SlotBudget::available() const {
 BudgetCheck SlotBudget::check(std::uint64_t cost, bool vote) const {
   if (max_inflight_ != 0 && in_flight_ + cost > max_inflight_) return BudgetCheck::OverInFlight;
   if (cost > available()) return BudgetCheck::OverBlock;
-  if (vote && vote_cost_ + cost > limits_.max_vote_units) return BudgetCheck::OverVote;
+  if (vote && vote_cost() + cost > limits_.max_vote_units) return BudgetCheck::OverVote;
   return BudgetCheck::Fits;
 }
 

@@ -110,6 +110,28 @@ TEST(SlotBudget, ARemainingAboveTheBlockLimitReadsAsAnEmptyBlock) {
   }
 }
 
+// Once the bank refused a vote for the vote limit, no vote fits this slot, also after a vote
+// in flight comes back below its estimate or not included; the next slot starts afresh.
+TEST(SlotBudget, VotesStayFullOnceTheBankSaidSo) {
+  const txn::BlockLimits limits{};
+  SlotBudget b = make_budget();
+  b.begin_slot(7);
+  b.on_progress(BLOCK);
+  b.reserve(3'000, true);
+  b.reserve(3'000, true);
+  b.mark_votes_full();
+  EXPECT_EQ(b.vote_cost(), limits.max_vote_units);
+  b.settle(3'000, true, true, 2'100);
+  b.settle(3'000, true, false, 0);
+  EXPECT_EQ(b.check(2'100, true), BudgetCheck::OverVote);
+  EXPECT_EQ(b.check(2'100, false), BudgetCheck::Fits);
+  EXPECT_EQ(b.vote_cost(), limits.max_vote_units);
+  b.begin_slot(8);
+  b.on_progress(BLOCK);
+  EXPECT_EQ(b.check(2'100, true), BudgetCheck::Fits);
+  EXPECT_EQ(b.vote_cost(), 0u);
+}
+
 // In flight from an earlier slot: it cannot explain cost in this block, and it still holds
 // back budget until its response arrives (it might land here).
 TEST(SlotBudget, InFlightFromAnEarlierSlotExplainsNothingInThisOne) {

@@ -23,6 +23,7 @@
 // WOULD_EXCEED_MAX_BLOCK and the block is marked full (Scheduler::retry).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "extpack/sched/types.hpp"
@@ -50,7 +51,8 @@ public:
   /// Agave reported the block full: nothing more fits this slot.
   void mark_block_full() { block_full_ = true; }
   /// Agave reported the vote limit reached: no more votes this slot.
-  void mark_votes_full() { vote_cost_ = limits_.max_vote_units; }
+  /// A vote settling below its estimate afterwards does not reopen room.
+  void mark_votes_full() { votes_full_ = true; }
 
   [[nodiscard]] BudgetCheck check(std::uint64_t cost, bool vote) const;
   void reserve(std::uint64_t cost, bool vote);
@@ -66,7 +68,11 @@ public:
   /// Cost of this slot: included (actual) plus in flight (estimate).
   [[nodiscard]] std::uint64_t used_this_slot() const { return included_ + in_flight_this_slot_; }
   [[nodiscard]] std::uint64_t included_cost() const { return included_; }
-  [[nodiscard]] std::uint64_t vote_cost() const { return vote_cost_; }
+  /// Cost of this slot's votes, in flight or included; the vote limit once Agave reported
+  /// it reached.
+  [[nodiscard]] std::uint64_t vote_cost() const {
+    return votes_full_ ? std::max(vote_cost_, limits_.max_vote_units) : vote_cost_;
+  }
   [[nodiscard]] std::uint64_t rebated() const { return rebated_; }
   [[nodiscard]] const txn::BlockLimits& limits() const { return limits_; }
 
@@ -82,6 +88,7 @@ private:
   std::uint64_t vote_cost_ = 0;           ///< votes in flight or included this slot
   std::uint64_t rebated_ = 0;             ///< estimate minus actual, this slot
   bool block_full_ = false;
+  bool votes_full_ = false;
 };
 
 } // namespace extpack::sched
