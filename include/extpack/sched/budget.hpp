@@ -81,7 +81,7 @@ private:
   std::uint64_t max_inflight_ = 0;
   std::uint64_t slot_ = NO_SLOT;
   bool reported_ = false;                 ///< a progress message arrived for slot_
-  std::uint64_t unexplained_ = 0;         ///< bank cost at the latest report that pack never sent
+  std::uint64_t unexplained_ = 0;         ///< most cost a report showed beyond pack's tally
   std::uint64_t in_flight_ = 0;           ///< estimates of everything in flight
   std::uint64_t in_flight_this_slot_ = 0; ///< the part reserved in slot_
   std::uint64_t included_ = 0;            ///< actual cost included this slot
