@@ -50,8 +50,8 @@ TEST(SlotBudget, AResponseReadAfterAReportThatCountsItIsNotChargedTwice) {
   EXPECT_EQ(b.available(), BLOCK - 1'400'000);
 }
 
-// One batch committed before the report, the other after it: both views agree once both
-// responses are read, and before that nothing is counted as free that is not.
+// One batch committed before the report, the other after it: once both responses are read
+// each is charged once, and before that nothing is counted as free that is not.
 TEST(SlotBudget, ResponsesOnBothSidesOfAReport) {
   SlotBudget b = make_budget();
   b.begin_slot(7);
@@ -66,7 +66,7 @@ TEST(SlotBudget, ResponsesOnBothSidesOfAReport) {
 }
 
 // Cost in the bank that pack did not send (or executed above pack's estimate) stays
-// charged until a report says otherwise.
+// charged for the rest of the slot.
 TEST(SlotBudget, CostPackCannotAccountForStaysCharged) {
   SlotBudget b = make_budget();
   b.begin_slot(7);
