@@ -52,6 +52,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--ns-per-cu", cfg.sim.worker.ns_per_cu, "Execution time per consumed CU, ns")
       ->capture_default_str();
+  app.add_option("--cu-ratio-median", cfg.sim.bank.cu_ratio_median,
+                 "Median of consumed / requested compute units, (0, 1] (1 with "
+                 "--cu-ratio-sigma 0: every transaction uses its whole limit, nothing is "
+                 "rebated)")
+      ->capture_default_str();
+  app.add_option("--cu-ratio-sigma", cfg.sim.bank.cu_ratio_sigma,
+                 "Log-normal spread of that ratio, [0, 10]")
+      ->capture_default_str();
   app.add_option("--tick-us", tick_us,
                  "Grid of the feed's bursts (arrival resolution), microseconds")
       ->capture_default_str();
@@ -110,6 +118,7 @@ int main(int argc, char** argv) {
     return EXIT_RUN_FAILED;
   }
   std::cout << lab::format_table(*rows);
+  std::cout << lab::format_gaps(*rows);
   for (const auto& r : *rows) {
     std::cout << r.policy << ": " << static_cast<long>(r.wall_ms) << " ms wall, " << r.steps
               << " steps, " << r.passes << " scheduling passes\n";
@@ -126,6 +135,8 @@ int main(int argc, char** argv) {
                    {"leader_window", cfg.sim.leader_window},
                    {"leader_every", cfg.sim.leader_every},
                    {"ns_per_cu", cfg.sim.worker.ns_per_cu},
+                   {"cu_ratio_median", cfg.sim.bank.cu_ratio_median},
+                   {"cu_ratio_sigma", cfg.sim.bank.cu_ratio_sigma},
                    {"tick_ns", cfg.tick_ns},
                    {"bound", bound}};
     j["policies"] = lab::rows_json(*rows);

@@ -80,6 +80,7 @@ PolicyRow summarize(const std::string& policy, const LabRun& run, double wall_ms
   // The same for every policy; the per-slot sum (also valid, policy-dependent) is in JSON.
   row.bound = run.window_bound.bound;
   row.bound_exact = run.window_bound.lp_optimal;
+  row.gap = run.gap;
   row.ratio = row.bound == 0 ? 1.0 : static_cast<double>(row.fees) / static_cast<double>(row.bound);
   row.fill = limit == 0 ? 0.0 : static_cast<double>(cu) / static_cast<double>(limit);
   row.included = run.report.totals.included;
@@ -142,6 +143,22 @@ std::string format_table(const std::vector<PolicyRow>& rows) {
   return s;
 }
 
+std::string format_gaps(const std::vector<PolicyRow>& rows) {
+  std::string s;
+  for (const PolicyRow& r : rows) {
+    if (!r.gap.known) continue;
+    const GapBreakdown& g = r.gap;
+    const auto sol = [](double lamports) { return lamports / LAMPORTS_PER_SOL; };
+    s += fmt::format("{}: bound - fees {:.6f} SOL = the LP's choice not included {:.6f} (arrived "
+                     "in the last {:.0f} % of the slot the LP used it in {:.6f}, earlier in that "
+                     "slot {:.6f}, before it {:.6f}) - included outside the LP's choice {:.6f}\n",
+                     r.policy, sol(g.lp_value - static_cast<double>(r.fees)), sol(g.missed()),
+                     100.0 * GapBreakdown::LATE_SHARE, sol(g.missed_late), sol(g.missed_in_slot),
+                     sol(g.missed_backlog), sol(g.outside));
+  }
+  return s;
+}
+
 nlohmann::json rows_json(const std::vector<PolicyRow>& rows) {
   nlohmann::json a = nlohmann::json::array();
   for (const PolicyRow& r : rows) {
@@ -168,6 +185,14 @@ nlohmann::json rows_json(const std::vector<PolicyRow>& rows) {
          {"engine_steps", r.steps},
          {"schedule_passes", r.passes},
          {"leader_slots", slots_json(r.slots)}});
+    if (r.gap.known) {
+      const GapBreakdown& g = r.gap;
+      a.back()["bound_gap_lamports"] = {{"lp_value", g.lp_value},
+                                        {"missed_late", g.missed_late},
+                                        {"missed_in_slot", g.missed_in_slot},
+                                        {"missed_backlog", g.missed_backlog},
+                                        {"included_outside", g.outside}};
+    }
   }
   return a;
 }

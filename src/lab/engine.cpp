@@ -315,6 +315,7 @@ LabRun Engine::run() {
         *cache = {std::move(items), slots, cfg_.exact_bound, lim, out.window_bound};
       }
     }
+    out.gap = ledger_.gap(ends, slot_ns_, out.window_bound);
   }
   out.latencies_ns = ledger_.latencies();
   out.vote_delays_ns = ledger_.vote_delays(t0_, slot_ns_, cfg_.sim.first_slot);

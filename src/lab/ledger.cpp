@@ -61,18 +61,62 @@ BoundResult TxLedger::slot_bound(std::uint64_t slot, std::int64_t end_ns,
   return fee_upper_bound(items, limits, DEFAULT_BOUND_ROUNDS, exact_lp);
 }
 
+std::uint32_t TxLedger::first_slot(const LedgerEntry& e,
+                                   std::span<const std::int64_t> slot_ends_ns) {
+  return static_cast<std::uint32_t>(
+      std::upper_bound(slot_ends_ns.begin(), slot_ends_ns.end(), e.arrival_ns) -
+      slot_ends_ns.begin());
+}
+
 std::vector<WindowItem> TxLedger::window_items(std::span<const std::int64_t> slot_ends_ns) const {
   std::vector<WindowItem> items;
   for (const LedgerEntry& e : entries_) {
     if (!e.feasible) continue;
-    // The first slot that ends after the arrival.
-    const auto first = static_cast<std::uint32_t>(
-        std::upper_bound(slot_ends_ns.begin(), slot_ends_ns.end(), e.arrival_ns) -
-        slot_ends_ns.begin());
+    const std::uint32_t first = first_slot(e, slot_ends_ns);
     if (first >= slot_ends_ns.size()) continue;
     items.push_back(WindowItem{e.fee, e.cost, e.vote, e.accounts, first});
   }
   return items;
+}
+
+void GapBreakdown::add_missed(double value, std::int64_t arrival_ns, std::int64_t end_ns,
+                              std::int64_t slot_ns) {
+  const auto late_ns = static_cast<std::int64_t>(LATE_SHARE * static_cast<double>(slot_ns));
+  if (arrival_ns < end_ns - slot_ns) {
+    missed_backlog += value;
+  } else if (arrival_ns >= end_ns - late_ns) {
+    missed_late += value;
+  } else {
+    missed_in_slot += value;
+  }
+}
+
+GapBreakdown TxLedger::gap(std::span<const std::int64_t> slot_ends_ns, std::int64_t slot_ns,
+                           const BoundResult& bound) const {
+  GapBreakdown g;
+  if (!bound.lp_optimal) return g;
+  g.known = true;
+  // Window item k is the k-th entry window_items() keeps.
+  std::vector<const LedgerEntry*> item_entry;
+  for (const LedgerEntry& e : entries_) {
+    if (e.feasible && first_slot(e, slot_ends_ns) < slot_ends_ns.size()) item_entry.push_back(&e);
+  }
+  std::vector<double> share(item_entry.size(), 0.0);
+  for (const LpPlacement& p : bound.lp_solution) {
+    if (p.item >= item_entry.size() || p.slot >= slot_ends_ns.size()) continue;
+    const LedgerEntry& e = *item_entry[p.item];
+    const double value = static_cast<double>(e.fee) * p.share;
+    g.lp_value += value;
+    share[p.item] += p.share;
+    if (e.included_slot == NOT_INCLUDED)
+      g.add_missed(value, e.arrival_ns, slot_ends_ns[p.slot], slot_ns);
+  }
+  for (std::size_t k = 0; k < item_entry.size(); ++k) {
+    const LedgerEntry& e = *item_entry[k];
+    if (e.included_slot != NOT_INCLUDED)
+      g.outside += static_cast<double>(e.fee) * std::max(0.0, 1.0 - share[k]);
+  }
+  return g;
 }
 
 std::vector<std::int64_t> TxLedger::latencies() const {

@@ -32,6 +32,8 @@ constexpr Real LP_PRICE_TOLERANCE = 1e-9L;
 /// Items whose best reduced fee at the descent's multipliers is above -this x their fee
 /// start as columns of the LP.
 constexpr Real LP_START_MARGIN = 0.25L;
+/// Shares of the LP solution at or below this are solver round-off, not placements.
+constexpr double LP_SHARE_EPSILON = 1e-9;
 
 /// One limit of one slot: a block, vote or account limit with its members and multiplier.
 struct Constraint {
@@ -196,6 +198,7 @@ Real lp_refine(std::span<const WindowItem> items, std::uint32_t slots, std::vect
   parm.msg_lev = GLP_MSG_OFF;
   const auto deadline = std::chrono::steady_clock::now() + LP_TIME_BUDGET;
   std::vector<Real> duals(cs.size());
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> columns; // (item, slot) of column j + 1
   for (std::uint32_t round = 0; round < LP_MAX_ROUNDS && !add.empty(); ++round) {
     for (const auto& [i, s] : add) {
       const WindowItem& it = items[i];
@@ -205,6 +208,7 @@ Real lp_refine(std::span<const WindowItem> items, std::uint32_t slots, std::vect
       }
       is_col[std::size_t{i} * slots + s] = true;
       const int col = glp_add_cols(lp.get(), 1);
+      columns.emplace_back(i, s);
       glp_set_col_bnds(lp.get(), col, GLP_LO, 0.0, 0.0); // <= 1 by its assignment row
       glp_set_obj_coef(lp.get(), col, static_cast<double>(it.fee));
       idx.resize(1);
@@ -251,6 +255,13 @@ Real lp_refine(std::span<const WindowItem> items, std::uint32_t slots, std::vect
     }
     if (stopped) break;
     if (add.empty() && glp_get_status(lp.get()) == GLP_OPT) out.lp_optimal = true;
+  }
+  if (out.lp_optimal) {
+    for (std::size_t j = 0; j < columns.size(); ++j) {
+      const double x = glp_get_col_prim(lp.get(), static_cast<int>(j + 1));
+      if (x > LP_SHARE_EPSILON)
+        out.lp_solution.push_back({columns[j].first, columns[j].second, std::min(x, 1.0)});
+    }
   }
   return best;
 }

@@ -39,6 +39,9 @@ Result<void> SimConfig::validate() const {
   if (!(bank.cu_ratio_median > 0 && bank.cu_ratio_median <= 1)) {
     return make_error("cu_ratio_median must be in (0, 1], got {}", bank.cu_ratio_median);
   }
+  if (!(bank.cu_ratio_sigma >= 0 && bank.cu_ratio_sigma <= 10)) {
+    return make_error("cu_ratio_sigma must be in [0, 10], got {}", bank.cu_ratio_sigma);
+  }
   for (auto [name, v] : {std::pair{"vote_share", generator.vote_share},
                          std::pair{"swap_share", generator.swap_share},
                          std::pair{"oracle_share", generator.oracle_share},

@@ -377,6 +377,64 @@ TEST(WindowBound, ExactModeIsTheWholeLpOptimumAndNoLooserThanTheDescent) {
   EXPECT_GT(priced, 10);
 }
 
+TEST(WindowBound, ExactModeSolutionIsFeasibleAndWorthTheBound) {
+  std::mt19937_64 rng(31);
+  int checked = 0;
+  for (int round = 0; round < 150; ++round) {
+    const std::uint32_t slots = 1 + round % 4;
+    const std::size_t n = 10 + round % 40;
+    std::vector<WindowItem> w;
+    for (std::size_t i = 0; i < n; ++i) {
+      WindowItem it =
+          witem(1 + rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
+      it.vote = (rng() & 7) == 0;
+      for (std::uint32_t a = 0; a < 3; ++a)
+        if ((rng() % 3) == 0) it.accounts.push_back(a);
+      w.push_back(std::move(it));
+    }
+    const auto l = limits(60 + rng() % 100, 20 + rng() % 40, 10 + rng() % 30);
+    const auto r = window_fee_upper_bound(w, slots, l);
+    EXPECT_TRUE(
+        window_fee_upper_bound(w, slots, l, DEFAULT_BOUND_ROUNDS, false).lp_solution.empty());
+    if (!r.lp_optimal) {
+      EXPECT_TRUE(r.lp_solution.empty()) << "round " << round;
+      continue;
+    }
+    ++checked;
+    const double tol = 1e-6;
+    std::vector<double> taken(n, 0), block(slots, 0), votes(slots, 0), acct(slots * 3, 0);
+    double value = 0;
+    for (const LpPlacement& p : r.lp_solution) {
+      ASSERT_LT(p.item, n) << "round " << round;
+      const WindowItem& it = w[p.item];
+      ASSERT_GE(p.slot, it.first_slot) << "round " << round; // never before it arrived
+      ASSERT_LT(p.slot, slots) << "round " << round;
+      ASSERT_GT(p.share, 0.0);
+      ASSERT_LE(p.share, 1.0);
+      taken[p.item] += p.share;
+      const double c = static_cast<double>(it.cost) * p.share;
+      block[p.slot] += c;
+      if (it.vote) votes[p.slot] += c;
+      for (auto a : it.accounts)
+        acct[p.slot * 3 + a] += c;
+      value += static_cast<double>(it.fee) * p.share;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_LE(taken[i], 1.0 + tol) << "round " << round << " item " << i;
+    for (std::uint32_t s = 0; s < slots; ++s) {
+      ASSERT_LE(block[s], static_cast<double>(l.max_block_units) + tol) << "round " << round;
+      ASSERT_LE(votes[s], static_cast<double>(l.max_vote_units) + tol) << "round " << round;
+      for (int a = 0; a < 3; ++a) {
+        ASSERT_LE(acct[s * 3 + a], static_cast<double>(l.max_writable_account_units) + tol)
+            << "round " << round;
+      }
+    }
+    // The solution is worth the bound (floor(LP + 1/4)).
+    ASSERT_NEAR(value, static_cast<double>(r.bound), 1.0) << "round " << round;
+  }
+  EXPECT_GT(checked, 100);
+}
+
 TEST(WindowBound, ExactModeAtMainnetScaleIsTheWholeLpOptimum) {
   // Mainnet-sized numbers: fees 10^3..10^8 lamports, costs up to 1.4M CU, 60M blocks,
   // 24M accounts (3 hot ones), 36M votes, 4 slots and 3,000 candidates.

@@ -2,6 +2,7 @@
 // left on every allocator id, and the upper bound above every policy's fees in every
 // leader slot, on small mainnet-like and contended runs and a mainnet block replay.
 #include <filesystem>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -69,6 +70,18 @@ void expect_bounded(const LabRun& run, const std::string& what) {
   // out what this policy included earlier, so their sum is no bound on the joint one.)
   EXPECT_GE(run.window_bound.bound, fees);
   EXPECT_GE(slot_bounds, fees);
+  // With the LP's solution, bound − fees splits exactly into what the LP chose and the run
+  // did not include, less what the run included outside the LP's choice.
+  const GapBreakdown& g = run.gap;
+  EXPECT_EQ(g.known, run.window_bound.lp_optimal);
+  if (!g.known) return;
+  const auto bound = static_cast<double>(run.window_bound.bound);
+  EXPECT_NEAR(g.lp_value, bound, 1.0 + 1e-9 * bound);
+  EXPECT_GE(g.missed_late, 0.0);
+  EXPECT_GE(g.missed_in_slot, 0.0);
+  EXPECT_GE(g.missed_backlog, 0.0);
+  EXPECT_GE(g.outside, 0.0);
+  EXPECT_NEAR(g.lp_value - static_cast<double>(fees), g.missed() - g.outside, 1.0 + 1e-9 * bound);
 }
 
 TEST(LabEngine, SameSeedGivesByteIdenticalBlocks) {
@@ -129,8 +142,27 @@ TEST(LabEngine, EveryPolicyAccountsAndStaysUnderTheBound) {
       EXPECT_TRUE(row.accounted) << what;
       EXPECT_LE(row.ratio, 1.0) << what;
       EXPECT_GT(row.ratio, 0.0) << what;
+      // The contended runs' limits bind, so the bound is the LP's and the gap is split.
+      if (std::string_view(workload) == "contended") {
+        EXPECT_TRUE(r.gap.known) << what;
+        EXPECT_GT(r.gap.missed(), 0.0) << what;
+      }
     }
   }
+}
+
+TEST(GapBreakdown, ArrivalsSplitByTheirPlaceInTheLpSlot) {
+  // A 400 ms slot ending at 1000 ms: late from 960 ms on, the slot from 600 ms.
+  GapBreakdown g;
+  g.add_missed(1, 599'999'999, 1'000'000'000, 400'000'000); // before the slot: backlog
+  g.add_missed(2, 600'000'000, 1'000'000'000, 400'000'000); // its first instant
+  g.add_missed(4, 959'999'999, 1'000'000'000, 400'000'000);
+  g.add_missed(8, 960'000'000, 1'000'000'000, 400'000'000); // the last 10 %
+  g.add_missed(16, 999'999'999, 1'000'000'000, 400'000'000);
+  EXPECT_EQ(g.missed_backlog, 1.0);
+  EXPECT_EQ(g.missed_in_slot, 6.0);
+  EXPECT_EQ(g.missed_late, 24.0);
+  EXPECT_EQ(g.missed(), 31.0);
 }
 
 TEST(LabEngine, ContendedDemandExceedsTheBlock) {
@@ -174,6 +206,16 @@ TEST(LabEngine, RejectsBadConfiguration) {
   EXPECT_FALSE(run_lab(c).ok());
   c = small("mainnet-like", 100, 1);
   c.allocator_size = 3ull << 20;
+  EXPECT_FALSE(run_lab(c).ok());
+  for (double sigma : {-0.1, 10.5, std::numeric_limits<double>::quiet_NaN()}) {
+    c = small("mainnet-like", 100, 1);
+    c.sim.bank.cu_ratio_sigma = sigma;
+    r = run_lab(c);
+    ASSERT_FALSE(r.ok()) << sigma;
+    EXPECT_NE(r.error().message.find("cu_ratio_sigma"), std::string::npos);
+  }
+  c = small("mainnet-like", 100, 1);
+  c.sim.bank.cu_ratio_median = 0;
   EXPECT_FALSE(run_lab(c).ok());
   sim::SimConfig s;
   EXPECT_FALSE(apply_workload("nope", s).ok());

@@ -77,6 +77,21 @@ TEST_F(BankTest, ConsumedUnitsAreDeterministicAndBelowTheLimit) {
   EXPECT_NEAR(ratios[ratios.size() / 2], 0.7, 0.05);
 }
 
+TEST_F(BankTest, RatioOneWithoutSpreadConsumesTheWholeLimit) {
+  // extpack-compare --cu-ratio-median 1 --cu-ratio-sigma 0: nothing is left to rebate.
+  BankConfig cfg;
+  cfg.cu_ratio_median = 1.0;
+  cfg.cu_ratio_sigma = 0.0;
+  make(cfg);
+  Signature s{};
+  for (int i = 0; i < 500; ++i) {
+    s[0] = static_cast<std::uint8_t>(i);
+    s[1] = static_cast<std::uint8_t>(i >> 8);
+    EXPECT_EQ(bank->draw_consumed(s, 1'000'000), 1'000'000u);
+    EXPECT_EQ(bank->draw_consumed(s, 123'457), 123'457u);
+  }
+}
+
 TEST_F(BankTest, NoWorkingBankWhenNotLeader) {
   bank->advance(11, false, nullptr, nullptr);
   EXPECT_EQ(one(transfer(key(1), addr(1), bh)), nir::BANK_NOT_AVAILABLE);

@@ -54,6 +54,7 @@ struct PolicyRow {
   std::uint64_t slot_bounds = 0;  ///< lamports: Σ of the per-slot bounds
   bool bound_exact = false;       ///< `bound` is the LP relaxation's optimum (lp_optimal)
   std::vector<SlotOutcome> slots; ///< per leader slot, with its own bound
+  GapBreakdown gap{};             ///< bound − fees by cause, when the bound is the LP's
   double ratio = 0;               ///< fees / bound (1 when the bound is 0)
   double fill = 0;                ///< fraction of the leader blocks' limits used
   std::uint64_t included = 0;
@@ -77,6 +78,8 @@ struct PolicyRow {
                                                      const std::vector<std::string>& policies);
 /// The human table, one line per row under a header.
 [[nodiscard]] std::string format_table(const std::vector<PolicyRow>& rows);
+/// One line per row whose gap is known: bound − fees split by cause (GapBreakdown), in SOL.
+[[nodiscard]] std::string format_gaps(const std::vector<PolicyRow>& rows);
 /// The rows as JSON (lamports as integers, times in ms).
 [[nodiscard]] nlohmann::json rows_json(const std::vector<PolicyRow>& rows);
 

@@ -37,6 +37,7 @@
 #include <nlohmann/json.hpp>
 
 #include "extpack/common/result.hpp"
+#include "extpack/lab/ledger.hpp"
 #include "extpack/lab/upper_bound.hpp"
 #include "extpack/pack/runtime.hpp"
 #include "extpack/sim/config.hpp"
@@ -96,6 +97,7 @@ struct LabRun {
   /// same for every policy on the same workload, unless a run's TPU feed could not hand over the
   /// same transactions (queue or allocator full).
   BoundResult window_bound{};
+  GapBreakdown gap{};                       ///< this run's fees against window_bound's LP solution
   std::vector<std::int64_t> latencies_ns;   ///< arrival to inclusion, every included tx
   std::vector<std::int64_t> vote_delays_ns; ///< TxLedger::vote_delays, every included vote
   std::uint64_t distinct_offered = 0;       ///< distinct signatures handed to pack

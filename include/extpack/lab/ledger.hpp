@@ -46,6 +46,29 @@ struct LedgerEntry {
   std::int64_t included_ns = 0;
 };
 
+/// Where a run's fees fall short of the LP bound of its leader slots, split by cause. With
+/// the LP optimum's solution x (upper_bound.hpp: an (item, slot) share per placement),
+///     lp_value − fees = Σ_{not included} fee·x − Σ_{included} fee·(1 − x_total),
+/// exactly, so the first sum, the value of the LP's choice that the run did not include, is
+/// split by when each of those transactions arrived relative to the slot the LP put it in:
+/// in the last LATE_SHARE of that slot (no online scheduler can keep room for all of those
+/// and still fill the block), earlier in it, or before it started (backlog). The second
+/// sum is the value the run took from outside the LP's choice.
+struct GapBreakdown {
+  /// Part of a slot, at its end, whose arrivals count as late.
+  static constexpr double LATE_SHARE = 0.1;
+  bool known = false;        ///< the bound was the LP optimum and its solution was kept
+  double lp_value = 0;       ///< Σ fee·x over the solution, lamports (the bound, unrounded)
+  double missed_late = 0;    ///< lamports of x not included, arrived in the last 10 % of its slot
+  double missed_in_slot = 0; ///< ... arrived earlier in that slot
+  double missed_backlog = 0; ///< ... arrived before that slot started
+  double outside = 0;        ///< Σ fee·(1 − x_total) over what the run included
+  [[nodiscard]] double missed() const { return missed_late + missed_in_slot + missed_backlog; }
+  /// Counts `value` of the LP's choice not included, for a transaction that arrived at
+  /// `arrival_ns` and that the LP placed in the slot ending at `end_ns` (`slot_ns` long).
+  void add_missed(double value, std::int64_t arrival_ns, std::int64_t end_ns, std::int64_t slot_ns);
+};
+
 class TxLedger {
 public:
   /// `bank` supplies executed costs and starting balances; both must outlive the ledger.
@@ -65,6 +88,11 @@ public:
   /// policy did, so one bound serves every policy whose feed handed pack the same ones.
   [[nodiscard]] std::vector<WindowItem>
   window_items(std::span<const std::int64_t> slot_ends_ns) const;
+  /// The breakdown of `bound`, the joint bound over window_items(slot_ends_ns), against what
+  /// this run included (GapBreakdown). `slot_ns` is a slot's length. Not known (all zero)
+  /// unless `bound.lp_optimal`; placements that name no candidate are ignored.
+  [[nodiscard]] GapBreakdown gap(std::span<const std::int64_t> slot_ends_ns, std::int64_t slot_ns,
+                                 const BoundResult& bound) const;
   /// Arrival-to-inclusion time of every included transaction, ns, in ledger order.
   [[nodiscard]] std::vector<std::int64_t> latencies() const;
   /// For every included simple vote, the time from when the including slot could first
@@ -81,6 +109,8 @@ private:
     std::size_t operator()(const sim::Signature& s) const;
   };
   std::uint32_t account_id(const sim::Pubkey& k);
+  /// The first slot (index into `slot_ends_ns`) that ends after `e` arrived; size() if none.
+  static std::uint32_t first_slot(const LedgerEntry& e, std::span<const std::int64_t> slot_ends_ns);
 
   const sim::Bank& bank_;
   const sim::AltRegistry& alts_;

@@ -60,6 +60,14 @@ struct BoundItem {
   std::vector<std::uint32_t> accounts; ///< writable accounts, as dense ids (a repeat counts once)
 };
 
+/// One (item, slot) of the LP relaxation's optimal solution: `share` of the item in `slot`.
+struct LpPlacement {
+  std::uint32_t item = 0;
+  std::uint32_t slot = 0;
+  double share = 0; ///< in (0, 1]
+  bool operator==(const LpPlacement&) const = default;
+};
+
 struct BoundResult {
   std::uint64_t bound = 0;       ///< lamports; >= the fees of every feasible selection
   std::uint64_t total_fees = 0;  ///< Σ f_i, the trivial bound
@@ -69,6 +77,11 @@ struct BoundResult {
   /// The bound is the LP relaxation's optimum itself: no (item, slot) left out of the model
   /// has a reduced fee above 1e-9 of its fee.
   bool lp_optimal = false;
+  /// When lp_optimal: the LP optimum's solution, every (item, slot) with a share above
+  /// 1e-9, in model order. Σ fee × share is the LP optimum (the bound, up to rounding).
+  /// Empty otherwise. It says which transactions the best relaxed schedule takes and
+  /// where, so a run's distance from the bound can be split by cause (lab::GapBreakdown).
+  std::vector<LpPlacement> lp_solution;
 };
 
 /// A candidate of a window of consecutive leader slots (indexes 0..slots-1): it can go in
