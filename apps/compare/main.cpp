@@ -53,12 +53,17 @@ int main(int argc, char** argv) {
   app.add_option("--ns-per-cu", cfg.sim.worker.ns_per_cu, "Execution time per consumed CU, ns")
       ->capture_default_str();
   app.add_option("--cu-ratio-median", cfg.sim.bank.cu_ratio_median,
-                 "Median of consumed / requested compute units, (0, 1] (1 with "
-                 "--cu-ratio-sigma 0: every transaction uses its whole limit, nothing is "
-                 "rebated)")
+                 "Median of consumed / requested compute units, (0, 1]; each ratio is "
+                 "clamped to [0.02, 1] (1 with --cu-ratio-sigma 0: every transaction uses "
+                 "its whole compute-unit limit)")
       ->capture_default_str();
   app.add_option("--cu-ratio-sigma", cfg.sim.bank.cu_ratio_sigma,
                  "Log-normal spread of that ratio, [0, 10]")
+      ->capture_default_str();
+  app.add_option("--loaded-bytes-per-account", cfg.sim.bank.loaded_bytes_per_account,
+                 "Bytes each account of a transaction loads, for its executed loaded-data "
+                 "cost (at most its requested limit, 64 MiB by default; 67108864: the "
+                 "executed loaded-data cost is the estimate's)")
       ->capture_default_str();
   app.add_option("--tick-us", tick_us,
                  "Grid of the feed's bursts (arrival resolution), microseconds")
@@ -137,6 +142,7 @@ int main(int argc, char** argv) {
                    {"ns_per_cu", cfg.sim.worker.ns_per_cu},
                    {"cu_ratio_median", cfg.sim.bank.cu_ratio_median},
                    {"cu_ratio_sigma", cfg.sim.bank.cu_ratio_sigma},
+                   {"loaded_bytes_per_account", cfg.sim.bank.loaded_bytes_per_account},
                    {"tick_ns", cfg.tick_ns},
                    {"bound", bound}};
     j["policies"] = lab::rows_json(*rows);

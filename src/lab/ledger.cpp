@@ -58,7 +58,11 @@ BoundResult TxLedger::slot_bound(std::uint64_t slot, std::int64_t end_ns,
     if (e.included_slot != NOT_INCLUDED && e.included_slot < slot) continue;
     items.push_back(BoundItem{e.fee, e.cost, e.vote, e.accounts});
   }
-  return fee_upper_bound(items, limits, DEFAULT_BOUND_ROUNDS, exact_lp);
+  BoundResult r = fee_upper_bound(items, limits, DEFAULT_BOUND_ROUNDS, exact_lp);
+  // A slot's own bound is reported as a number; only the joint bound's solution is read
+  // (gap()), so this one is not kept.
+  r.lp_solution = {};
+  return r;
 }
 
 std::uint32_t TxLedger::first_slot(const LedgerEntry& e,

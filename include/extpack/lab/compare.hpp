@@ -80,7 +80,8 @@ struct PolicyRow {
 [[nodiscard]] std::string format_table(const std::vector<PolicyRow>& rows);
 /// One line per row whose gap is known: bound − fees split by cause (GapBreakdown), in SOL.
 [[nodiscard]] std::string format_gaps(const std::vector<PolicyRow>& rows);
-/// The rows as JSON (lamports as integers, times in ms).
+/// The rows as JSON (lamports as integers, except the gap split's fractional lamports; times
+/// in ms).
 [[nodiscard]] nlohmann::json rows_json(const std::vector<PolicyRow>& rows);
 
 } // namespace extpack::lab
