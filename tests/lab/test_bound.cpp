@@ -340,21 +340,29 @@ double whole_lp(const std::vector<WindowItem>& items, std::uint32_t slots,
   return v;
 }
 
+/// `n` random items over `slots` slots: fees fee_min..fee_min+999, costs 1..40, one vote in
+/// eight, each of accounts 0-2 written with chance 1/3.
+std::vector<WindowItem> random_window(std::mt19937_64& rng, std::uint32_t slots, std::size_t n,
+                                      std::uint64_t fee_min) {
+  std::vector<WindowItem> w;
+  for (std::size_t i = 0; i < n; ++i) {
+    WindowItem it =
+        witem(fee_min + rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
+    it.vote = (rng() & 7) == 0;
+    for (std::uint32_t a = 0; a < 3; ++a)
+      if ((rng() % 3) == 0) it.accounts.push_back(a);
+    w.push_back(std::move(it));
+  }
+  return w;
+}
+
 TEST(WindowBound, ExactModeIsTheWholeLpOptimumAndNoLooserThanTheDescent) {
   std::mt19937_64 rng(7);
   int tighter = 0, priced = 0;
   for (int round = 0; round < 200; ++round) {
     const std::uint32_t slots = 1 + round % 4;
     const std::size_t n = 10 + round % 40;
-    std::vector<WindowItem> w;
-    for (std::size_t i = 0; i < n; ++i) {
-      WindowItem it =
-          witem(rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
-      it.vote = (rng() & 7) == 0;
-      for (std::uint32_t a = 0; a < 3; ++a)
-        if ((rng() % 3) == 0) it.accounts.push_back(a);
-      w.push_back(std::move(it));
-    }
+    const std::vector<WindowItem> w = random_window(rng, slots, n, 0);
     const auto l = limits(60 + rng() % 100, 20 + rng() % 40, 10 + rng() % 30);
     const auto exact = window_fee_upper_bound(w, slots, l);
     const auto descent = window_fee_upper_bound(w, slots, l, DEFAULT_BOUND_ROUNDS, false);
@@ -383,15 +391,7 @@ TEST(WindowBound, ExactModeSolutionIsFeasibleAndWorthTheBound) {
   for (int round = 0; round < 150; ++round) {
     const std::uint32_t slots = 1 + round % 4;
     const std::size_t n = 10 + round % 40;
-    std::vector<WindowItem> w;
-    for (std::size_t i = 0; i < n; ++i) {
-      WindowItem it =
-          witem(1 + rng() % 1000, 1 + rng() % 40, static_cast<std::uint32_t>(rng() % slots));
-      it.vote = (rng() & 7) == 0;
-      for (std::uint32_t a = 0; a < 3; ++a)
-        if ((rng() % 3) == 0) it.accounts.push_back(a);
-      w.push_back(std::move(it));
-    }
+    const std::vector<WindowItem> w = random_window(rng, slots, n, 1);
     const auto l = limits(60 + rng() % 100, 20 + rng() % 40, 10 + rng() % 30);
     const auto r = window_fee_upper_bound(w, slots, l);
     EXPECT_TRUE(
